@@ -1,0 +1,114 @@
+"""Render customers, payment methods, Checkout Sessions, SetupIntents and portal sessions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..versions import at_least
+
+
+def render_customer(c: Any, version: str, catalog: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": c.id, "object": "customer", "address": None, "balance": c.balance,
+        "created": c.created, "currency": "usd", "default_source": None,
+        "delinquent": c.delinquent, "description": None, "discount": None, "email": c.email,
+        "invoice_prefix": c.id[4:12].upper(),
+        "invoice_settings": {"custom_fields": None,
+                             "default_payment_method": c.default_payment_method,
+                             "footer": None, "rendering_options": None},
+        "livemode": False, "metadata": dict(c.metadata), "name": c.name,
+        "next_invoice_sequence": 1, "phone": None, "preferred_locales": [], "shipping": None,
+        "tax_exempt": "none", "test_clock": None,
+    }
+    if at_least(version, "2025-09-30"):
+        out["business_name"] = None
+        out["individual_name"] = None
+    if at_least(version, "2025-12-15"):
+        out["customer_account"] = None
+    return out
+
+
+def render_payment_method(pm: Any, version: str, catalog: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": pm.id, "object": "payment_method", "allow_redisplay": "unspecified",
+        "billing_details": {"address": {"city": None, "country": "US", "line1": None,
+                                        "line2": None, "postal_code": "94103", "state": None},
+                            "email": None, "name": None, "phone": None},
+        "card": {"brand": pm.brand,
+                 "checks": {"address_line1_check": None, "address_postal_code_check": "pass",
+                            "cvc_check": "pass"},
+                 "country": "US", "display_brand": pm.brand, "exp_month": pm.exp_month,
+                 "exp_year": pm.exp_year, "fingerprint": pm.id[-16:], "funding": "credit",
+                 "generated_from": None, "last4": pm.last4,
+                 "networks": {"available": [pm.brand], "preferred": None},
+                 "regulated_status": "unregulated",
+                 "three_d_secure_usage": {"supported": True}, "wallet": None},
+        "created": pm.created, "customer": pm.customer, "livemode": False, "metadata": {},
+        "type": "card",
+    }
+    if at_least(version, "2025-12-15"):
+        out["customer_account"] = None
+    return out
+
+
+def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": s.id, "object": "checkout.session", "adaptive_pricing": {"enabled": False},
+        "after_expiration": None, "allow_promotion_codes": None,
+        "amount_subtotal": s.amount_total, "amount_total": s.amount_total,
+        "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
+        "billing_address_collection": None, "cancel_url": "https://app.example.test/pricing",
+        "client_reference_id": s.client_reference_id, "client_secret": None,
+        "collected_information": None, "consent": None, "consent_collection": None,
+        "created": s.created, "currency": s.currency, "currency_conversion": None,
+        "custom_fields": [], "custom_text": {"after_submit": None, "shipping_address": None,
+                                             "submit": None, "terms_of_service_acceptance": None},
+        "customer": s.customer, "customer_creation": None,
+        "customer_details": {"address": None, "email": s.customer_email, "name": None,
+                             "phone": None, "tax_exempt": "none", "tax_ids": []},
+        "customer_email": None, "discounts": [], "expires_at": s.created + 86400,
+        "invoice": s.invoice, "invoice_creation": None, "livemode": False, "locale": None,
+        "metadata": {}, "mode": "subscription", "payment_intent": None, "payment_link": None,
+        "payment_method_collection": "always", "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card"], "payment_status": "paid", "permissions": None,
+        "phone_number_collection": {"enabled": False}, "recovered_from": None,
+        "saved_payment_method_options": None, "setup_intent": None,
+        "shipping_address_collection": None, "shipping_cost": None, "shipping_options": [],
+        "status": "complete", "submit_type": None, "subscription": s.subscription,
+        "success_url": "https://app.example.test/billing?session_id={CHECKOUT_SESSION_ID}",
+        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "ui_mode": "hosted", "url": None, "wallet_options": None,
+    }
+    if at_least(version, "2025-03-31"):
+        out["origin_context"] = None
+    return out
+
+
+def render_setup_intent(si: Any, version: str, catalog: Any) -> dict[str, Any]:
+    return {
+        "id": si.id, "object": "setup_intent", "application": None,
+        "automatic_payment_methods": None, "cancellation_reason": None,
+        "client_secret": f"{si.id}_secret_{si.id[-12:]}", "created": si.created,
+        "customer": si.customer, "description": None, "flow_directions": None,
+        "last_setup_error": None, "latest_attempt": None, "livemode": False, "mandate": None,
+        "metadata": {}, "next_action": None, "on_behalf_of": None,
+        "payment_method": si.payment_method, "payment_method_configuration_details": None,
+        "payment_method_options": {"card": {"mandate_options": None, "network": None,
+                                            "request_three_d_secure": "automatic"}},
+        "payment_method_types": ["card"], "single_use_mandate": None, "status": si.status,
+        "usage": "off_session",
+    }
+
+
+def render_portal_session(s: Any, version: str, catalog: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": s.id, "object": "billing_portal.session", "configuration": s.configuration,
+        "created": s.created, "customer": s.customer, "flow": s.flow, "livemode": False,
+        "locale": s.locale, "on_behalf_of": None, "return_url": s.return_url, "url": s.url,
+    }
+    if at_least(version, "2025-12-15"):
+        out["customer_account"] = None
+    if at_least(version, "2026-10-28"):
+        out["after_expiration"] = None
+    return out

@@ -1,0 +1,221 @@
+"""Billing verbs of the World: invoices, charges, renewals, retries and scheduled cancellations.
+
+Each changes objects and emits Stripe's events in Stripe's order (FIDELITY.md in the repo lists
+what is confirmed and what is inferred). Called by the clock and by the portal verbs.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .objects import Invoice, InvoiceItem, InvoiceLine, Subscription
+
+if TYPE_CHECKING:
+    from .world import World
+
+_INTERVAL_SECONDS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
+
+
+def add_interval(start: int, interval: str, count: int) -> int:
+    """The end of a billing period. Months are calendar months, as Stripe bills them."""
+    if interval in ("month", "year"):
+        import datetime as dt
+
+        d = dt.datetime.fromtimestamp(start, dt.UTC)
+        months = count * (12 if interval == "year" else 1)
+        month0 = d.month - 1 + months
+        year, month = d.year + month0 // 12, month0 % 12 + 1
+        day = min(d.day, _days_in_month(year, month))
+        return int(d.replace(year=year, month=month, day=day).timestamp())
+    return start + _INTERVAL_SECONDS[interval] * count
+
+
+def _days_in_month(year: int, month: int) -> int:
+    import calendar
+
+    return calendar.monthrange(year, month)[1]
+
+
+class BillingVerbs:
+    """Mixed into World; uses its stores, clock, ids and emit()."""
+
+    # -- invoices ---------------------------------------------------------------------------
+
+    def _new_invoice(self: World, sub: Subscription, reason: str, *, cycle: bool,
+                     period: tuple[int, int] | None = None) -> Invoice:
+        """A draft invoice. Its own period is the one just billed in arrears (a renewal invoice
+        shows the period that ended; a first invoice has start == end, as captured payloads do)."""
+        cust = self.customer(sub.customer)
+        inv_id = self.ids.new("in")
+        lines: list[InvoiceLine] = []
+        if cycle:  # one line per item for the new period
+            for item in sub.items:
+                price = self.catalog.price(item.price)
+                lines.append(InvoiceLine(
+                    id=self.ids.new("il"), amount=price.unit_amount * item.quantity,
+                    description=f"{item.quantity} × {self.catalog.products[price.product]}"
+                    f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
+                    period_start=item.current_period_start, period_end=item.current_period_end,
+                    price=item.price, quantity=item.quantity, proration=False,
+                    subscription=sub.id, subscription_item=item.id,
+                ))
+        for ii in self.invoice_items.values():  # pending prorations are billed now
+            if ii.subscription == sub.id and ii.invoice is None:
+                ii.invoice = inv_id
+                lines.append(InvoiceLine(
+                    id=self.ids.new("il"), amount=ii.amount, description=ii.description,
+                    period_start=ii.period_start, period_end=ii.period_end, price=ii.price,
+                    quantity=ii.quantity, proration=ii.proration, subscription=sub.id,
+                    subscription_item=ii.subscription_item, invoice_item=ii.id,
+                ))
+        inv = Invoice(
+            id=inv_id, customer=cust.id, customer_email=cust.email, customer_name=cust.name,
+            subscription=sub.id, billing_reason=reason, created=self.now,
+            period_start=period[0] if period else self.now,
+            period_end=period[1] if period else self.now, lines=lines, currency=sub.currency, starting_balance=cust.balance,
+        )
+        self.invoices[inv.id] = inv
+        return inv
+
+    def _finalize(self: World, inv: Invoice, *, request: str = "automatic") -> None:
+        """draft -> open (invoice.finalized), then collect unless collection is paused."""
+        sub = self.subscriptions.get(inv.subscription or "")
+        pause = sub.pause_collection if sub else None
+        if pause and pause["behavior"] == "keep_as_draft":
+            inv.auto_advance = False
+            return
+        if pause and pause["behavior"] == "void":
+            inv.status, inv.voided_at, inv.auto_advance = "void", self.now, False
+            self.emit("invoice.voided", inv, request=request)
+            return
+        self._invoice_numbers += 1
+        inv.status, inv.finalized_at = "open", self.now
+        inv.number = f"{self.ids.token(8).upper()}-{self._invoice_numbers:04d}"
+        self.emit("invoice.finalized", inv, request=request)
+        if pause and pause["behavior"] == "mark_uncollectible":
+            inv.status, inv.marked_uncollectible_at, inv.auto_advance = (
+                "uncollectible", self.now, False)
+            self.emit("invoice.marked_uncollectible", inv, request=request)
+            return
+        self._attempt_payment(inv, request=request)
+
+    def _apply_balance(self: World, inv: Invoice, request: str) -> None:
+        """A customer credit balance pays first; a negative total becomes credit."""
+        cust = self.customer(inv.customer)
+        new_balance = cust.balance + inv.total if inv.total + cust.balance <= 0 else 0
+        if new_balance != cust.balance:
+            before = cust.snapshot()
+            cust.balance = new_balance
+            self.emit("customer.updated", cust, before=before, request=request)
+
+    def _attempt_payment(self: World, inv: Invoice, *, request: str = "automatic") -> None:
+        sub = self.subscriptions.get(inv.subscription or "")
+        cust = self.customer(inv.customer)
+        if inv.amount_due == 0:
+            self._apply_balance(inv, request)
+            self._mark_paid(inv, sub, request)
+            return
+        pm_id = (sub.default_payment_method if sub else None) or cust.default_payment_method
+        pm = self.payment_methods.get(pm_id or "")
+        inv.attempt_count += 1
+        inv.attempted = True
+        inv.payment_intent = inv.payment_intent or self.ids.new("pi")
+        if pm is not None and not pm.declines:
+            inv.charge = self.ids.new("ch")
+            self._apply_balance(inv, request)
+            self._mark_paid(inv, sub, request)
+            return
+        # Failure: Smart-Retries-like schedule; after the last retry the subscription is canceled
+        # (the Dashboard's default "cancel the subscription" outcome).
+        retries_done = inv.attempt_count - 1
+        inv.next_payment_attempt = (
+            self.now + self.retry_days[retries_done] * 86400
+            if retries_done < len(self.retry_days) else None
+        )
+        self.emit("invoice.payment_failed", inv, request=request)
+        if not cust.delinquent:
+            before = cust.snapshot()
+            cust.delinquent = True
+            self.emit("customer.updated", cust, before=before, request=request)
+        if sub is None:
+            return
+        if sub.status == "active":
+            self._update_sub(sub, lambda: setattr(sub, "status", "past_due"), request=request)
+        if inv.next_payment_attempt is None and not sub.ended:
+            self._cancel(sub, reason="payment_failed", request=request)
+
+    def _mark_paid(self: World, inv: Invoice, sub: Subscription | None, request: str) -> None:
+        inv.status, inv.paid_at, inv.next_payment_attempt = "paid", self.now, None
+        inv.amount_paid = inv.amount_due
+        self.emit("invoice.paid", inv, request=request)
+        self.emit("invoice.payment_succeeded", inv, request=request)
+        cust = self.customer(inv.customer)
+        if cust.delinquent:
+            before = cust.snapshot()
+            cust.delinquent = False
+            self.emit("customer.updated", cust, before=before, request=request)
+        if sub is not None and sub.status in ("past_due", "incomplete"):
+            self._update_sub(sub, lambda: setattr(sub, "status", "active"), request=request)
+
+    # -- subscriptions over time ------------------------------------------------------------------
+
+    def _update_sub(self: World, sub: Subscription, change, *, request: str = "portal") -> None:
+        before = sub.snapshot()
+        change()
+        self.emit("customer.subscription.updated", sub, before=before, request=request)
+
+    def _renew(self: World, sub: Subscription) -> None:
+        """Period end: the period advances (customer.subscription.updated), then a draft invoice
+        (invoice.created) that Stripe finalizes and charges about an hour later."""
+        before = sub.snapshot()
+        ended = (sub.current_period_start, sub.current_period_end)
+        for item in sub.items:
+            price = self.catalog.price(item.price)
+            item.current_period_start = item.current_period_end
+            item.current_period_end = add_interval(
+                item.current_period_start, price.interval, price.interval_count)
+        inv = self._new_invoice(sub, "subscription_cycle", cycle=True, period=ended)
+        sub.latest_invoice = inv.id
+        self.emit("customer.subscription.updated", sub, before=before, request="automatic")
+        self.emit("invoice.created", inv, request="automatic")
+
+    def _end_scheduled(self: World, sub: Subscription) -> None:
+        """A scheduled cancellation takes effect: customer.subscription.deleted, no invoice."""
+        self._cancel(sub, reason=None, request="automatic", at=sub.cancel_at)
+
+    def _cancel(self: World, sub: Subscription, *, reason: str | None, request: str,
+                at: int | None = None) -> None:
+        sub.status = "canceled"
+        sub.ended_at = at if at is not None else self.now
+        if sub.canceled_at is None:
+            sub.canceled_at = sub.ended_at
+        if reason is not None:
+            sub.cancellation_reason = reason
+        sub.paused = None
+        self.emit("customer.subscription.deleted", sub, request=request)
+
+    def _proration_items(self: World, sub: Subscription, old_price: str, new_price: str,
+                         quantity: int, item_id: str) -> list[InvoiceItem]:
+        """Credit for unused time on the old price, debit for the rest of the period on the new."""
+        start, end = sub.items[0].current_period_start, sub.items[0].current_period_end
+        remaining = max(end - self.now, 0) / max(end - start, 1)
+        items = []
+        for price_id, sign, word in ((old_price, -1, "Unused"), (new_price, 1, "Remaining")):
+            price = self.catalog.price(price_id)
+            amount = sign * round(price.unit_amount * quantity * remaining)
+            name = self.catalog.products[price.product]
+            ii = InvoiceItem(
+                id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,
+                date=self.now, description=f"{word} time on {quantity} × {name} after "
+                f"{_date(self.now)}", period_start=self.now, period_end=end, price=price_id,
+                quantity=quantity, proration=True, subscription=sub.id, subscription_item=item_id,
+            )
+            self.invoice_items[ii.id] = ii
+            items.append(ii)
+        return items
+
+
+def _date(ts: int) -> str:
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%d %b %Y")

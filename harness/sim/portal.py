@@ -1,0 +1,283 @@
+"""Customer verbs of the World: sign-up, Checkout, and what a customer does in the portal.
+
+Switch plan, cancel at period end or now, undo, pause and resume (both of Stripe's mechanisms),
+update the payment method. Each emits Stripe's events in Stripe's order; FIDELITY.md in the repo
+marks which orders are confirmed and which inferred.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import ScenarioError
+from ..versions import Era, era
+from .billing import add_interval
+from .objects import (
+    CheckoutSession,
+    Customer,
+    PaymentMethod,
+    PortalSession,
+    SetupIntent,
+    Subscription,
+    SubscriptionItem,
+)
+
+if TYPE_CHECKING:
+    from .world import World
+
+CARDS = {"visa": ("visa", "4242", False), "mastercard": ("mastercard", "4444", False),
+         "declining": ("visa", "0341", True)}  # 4000 0000 0000 0341: attaches, then declines
+
+
+class PortalVerbs:
+    """Mixed into World; uses its stores, clock, ids and emit()."""
+
+    def create_customer(self: World, email: str, name: str) -> Customer:
+        """The app signs a user up and creates their Stripe customer (customer.created)."""
+        cust = Customer(id=self.ids.new("cus", short=True), email=email, name=name,
+                        created=self.now)
+        self.customers[cust.id] = cust
+        self.emit("customer.created", cust)
+        return cust
+
+    def _new_card(self: World, customer: str, card: str) -> PaymentMethod:
+        if card not in CARDS:
+            raise ScenarioError(f"unknown card {card!r}; choose one of {', '.join(CARDS)}")
+        brand, last4, declines = CARDS[card]
+        pm = PaymentMethod(id=self.ids.new("pm"), customer=customer, created=self.now,
+                           brand=brand, last4=last4, declines=declines)
+        self.payment_methods[pm.id] = pm
+        return pm
+
+    def checkout(self: World, customer_id: str, price_id: str, *, quantity: int = 1,
+                 card: str = "visa", client_reference_id: str | None = None) -> Subscription:
+        """Stripe Checkout in subscription mode, paid by card.
+
+        From 2025-03-31.basil the subscription is created only after the payment succeeds
+        (https://docs.stripe.com/changelog/basil/2025-03-31/checkout-legacy-subscription-upgrade);
+        before, it was created `incomplete` and turned `active` when the first invoice was paid.
+        """
+        cust = self.customer(customer_id)
+        price = self.catalog.price(price_id)
+        pm = self._new_card(cust.id, card)
+        if pm.declines:
+            raise ScenarioError("checkout with a declining card never creates a subscription; "
+                                "use card_declines after checkout to fail renewals")
+        start = self.now
+        end = add_interval(start, price.interval, price.interval_count)
+        sub = Subscription(
+            id=self.ids.new("sub"), customer=cust.id, created=start,
+            billing_mode=self.billing_mode, billing_cycle_anchor=start, currency=price.currency,
+            items=[SubscriptionItem(self.ids.new("si", short=True), price.id, quantity, start,
+                                    start, end)],
+            default_payment_method=pm.id,
+        )
+        self.subscriptions[sub.id] = sub
+        inv = self._new_invoice(sub, "subscription_create", cycle=True)
+        sub.latest_invoice = inv.id
+        session = CheckoutSession(
+            id="cs_test_" + self.ids.token(58), customer=cust.id, customer_email=cust.email,
+            created=start, subscription=sub.id, invoice=inv.id, amount_total=inv.total,
+            currency=price.currency, client_reference_id=client_reference_id,
+        )
+        self.checkout_sessions[session.id] = session
+        basil = era(self.api_version) >= Era.BASIL
+        if basil:
+            self.emit("payment_method.attached", pm, request="checkout")
+            self.emit("customer.subscription.created", sub, request="checkout")
+        else:
+            sub.status = "incomplete"
+            self.emit("customer.subscription.created", sub, request="checkout")
+        self.emit("invoice.created", inv, request="checkout")
+        self._invoice_numbers += 1
+        inv.status, inv.finalized_at = "open", self.now
+        inv.number = f"{self.ids.token(8).upper()}-{self._invoice_numbers:04d}"
+        self.emit("invoice.finalized", inv, request="checkout")
+        if not basil:
+            self.emit("payment_method.attached", pm, request="checkout")
+        self._attempt_payment(inv, request="checkout")  # pre-basil: incomplete -> active here
+        self.emit("checkout.session.completed", session, request="checkout")
+        return sub
+
+    def switch_plan(self: World, sub: Subscription, price_id: str, *,
+                    proration_behavior: str = "create_prorations") -> None:
+        """The portal's plan switch: the item's price changes now.
+
+        A change of billing interval restarts the period and invoices at once, whatever the
+        proration behaviour (Stripe's rule for interval changes).
+        """
+        self._require_live(sub, "switch plan")
+        if proration_behavior not in ("create_prorations", "always_invoice", "none"):
+            raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")
+        item = sub.items[0]
+        old, new = self.catalog.price(item.price), self.catalog.price(price_id)
+        if old.id == new.id:
+            raise ScenarioError(f"subscription {sub.id} is already on {price_id}")
+        interval_change = (old.interval, old.interval_count) != (new.interval, new.interval_count)
+        before = sub.snapshot()
+        proration_items = []
+        if proration_behavior != "none" or interval_change:
+            proration_items = self._proration_items(sub, old.id, new.id, item.quantity, item.id)
+        if interval_change:
+            item.current_period_start = self.now
+            item.current_period_end = add_interval(self.now, new.interval, new.interval_count)
+            sub.billing_cycle_anchor = self.now
+        item.price = new.id
+        invoice_now = proration_behavior == "always_invoice" or interval_change
+        if not invoice_now:
+            for ii in proration_items:  # API order: items first, then the subscription update
+                self.emit("invoiceitem.created", ii)
+            self.emit("customer.subscription.updated", sub, before=before)
+            return
+        inv = self._new_invoice(sub, "subscription_update", cycle=interval_change)
+        sub.latest_invoice = inv.id
+        self.emit("customer.subscription.updated", sub, before=before)
+        for ii in proration_items:
+            self.emit("invoiceitem.created", ii)
+        self.emit("invoice.created", inv)
+        self._finalize(inv, request="portal")
+
+    def cancel_at_period_end(self: World, sub: Subscription, *, feedback: str | None = None) -> None:
+        """Classic: cancel_at_period_end=true and cancel_at=period end. Flexible: only cancel_at
+        (the max item period end); cancel_at_period_end stays false (billing-mode compare docs)."""
+        self._require_live(sub, "cancel")
+        if sub.cancellation_pending:
+            raise ScenarioError(f"subscription {sub.id} already has a cancellation pending")
+
+        def change() -> None:
+            if sub.billing_mode == "classic":
+                sub.cancel_at_period_end = True
+            sub.cancel_at = sub.current_period_end
+            sub.canceled_at = self.now
+            sub.cancellation_reason = "cancellation_requested"
+            sub.cancellation_feedback = feedback
+
+        self._update_sub(sub, change)
+
+    def undo_cancel(self: World, sub: Subscription) -> None:
+        """The portal's "renew" / "don't cancel": every cancellation field returns to empty."""
+        if not sub.cancellation_pending:
+            raise ScenarioError(f"subscription {sub.id} has no pending cancellation to undo")
+
+        def change() -> None:
+            sub.cancel_at_period_end = False
+            sub.cancel_at = sub.canceled_at = None
+            sub.cancellation_reason = sub.cancellation_feedback = None
+
+        self._update_sub(sub, change)
+
+    def cancel_now(self: World, sub: Subscription, *, feedback: str | None = None) -> None:
+        """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted."""
+        self._require_live(sub, "cancel")
+        sub.cancellation_reason = "cancellation_requested"
+        sub.cancellation_feedback = feedback
+        sub.canceled_at = self.now
+        self._cancel(sub, reason="cancellation_requested", request="portal")
+
+    def pause(self: World, sub: Subscription, *, mechanism: str = "auto",
+              behavior: str = "void") -> None:
+        """Pause by status (endive, flexible mode: status=paused, customer.subscription.paused)
+        or by pause_collection (any version: status unchanged, only .updated). `auto` picks
+        the status pause where Stripe offers it in the portal, pause_collection elsewhere."""
+        self._require_live(sub, "pause")
+        if mechanism == "auto":
+            mechanism = "status" if self._status_pause_available(sub) else "pause_collection"
+        if mechanism == "status":
+            if not self._status_pause_available(sub):
+                raise ScenarioError(
+                    "pausing by status needs API version 2026-09-30.endive or later and flexible"
+                    f" billing mode (this run: {self.api_version}, {sub.billing_mode})")
+            if sub.status == "paused":
+                raise ScenarioError(f"subscription {sub.id} is already paused")
+
+            def change() -> None:
+                sub.status = "paused"
+                sub.paused = {"type": "subscription", "transitioned_at": self.now,
+                              "subscription": {"type": "pause_requested"}}
+
+            self._update_sub(sub, change)
+            self.emit("customer.subscription.paused", sub)
+        elif mechanism == "pause_collection":
+            if behavior not in ("void", "keep_as_draft", "mark_uncollectible"):
+                raise ScenarioError(f"unknown pause_collection behavior {behavior!r}")
+            if sub.pause_collection is not None:
+                raise ScenarioError(f"collection of {sub.id} is already paused")
+            self._update_sub(sub, lambda: setattr(
+                sub, "pause_collection", {"behavior": behavior, "resumes_at": None}))
+        else:
+            raise ScenarioError(f"unknown pause mechanism {mechanism!r}")
+
+    def resume(self: World, sub: Subscription) -> None:
+        """Undo whichever pause is in force. A status pause that outlived its period starts a
+        new period now and invoices it."""
+        if sub.status == "paused":
+            expired = sub.current_period_end <= self.now
+            before = sub.snapshot()
+            sub.status, sub.paused = "active", None
+            inv = None
+            if expired:
+                for item in sub.items:
+                    price = self.catalog.price(item.price)
+                    item.current_period_start = self.now
+                    item.current_period_end = add_interval(
+                        self.now, price.interval, price.interval_count)
+                sub.billing_cycle_anchor = self.now
+                inv = self._new_invoice(sub, "subscription_cycle", cycle=True)
+                sub.latest_invoice = inv.id
+            self.emit("customer.subscription.updated", sub, before=before)
+            self.emit("customer.subscription.resumed", sub)
+            if inv is not None:
+                self.emit("invoice.created", inv)
+                self._finalize(inv, request="portal")
+        elif sub.pause_collection is not None:
+            self._update_sub(sub, lambda: setattr(sub, "pause_collection", None))
+        else:
+            raise ScenarioError(f"subscription {sub.id} is not paused")
+
+    def update_payment_method(self: World, customer_id: str, *, card: str = "visa") -> None:
+        """The portal's payment-method update: a SetupIntent confirms the card, which becomes
+        the customer's default and the default of their live subscriptions."""
+        cust = self.customer(customer_id)
+        pm = self._new_card(cust.id, card)
+        si = SetupIntent(id=self.ids.new("seti"), customer=cust.id, created=self.now,
+                         payment_method=None, status="requires_payment_method")
+        self.setup_intents[si.id] = si
+        self.emit("setup_intent.created", si)
+        si.payment_method, si.status = pm.id, "succeeded"
+        self.emit("setup_intent.succeeded", si)
+        self.emit("payment_method.attached", pm)
+        before = cust.snapshot()
+        cust.default_payment_method = pm.id
+        self.emit("customer.updated", cust, before=before)
+        for sub in self.subscriptions_of(cust.id):
+            if not sub.ended and sub.default_payment_method not in (None, pm.id):
+                self._update_sub(sub, lambda s=sub: setattr(s, "default_payment_method", pm.id))
+
+    def card_declines(self: World, customer_id: str) -> None:
+        """From now on, every card the customer has declines (expired, lost, no funds)."""
+        self.customer(customer_id)
+        for pm in self.payment_methods.values():
+            if pm.customer == customer_id:
+                pm.declines = True
+
+    def create_portal_session(self: World, customer_id: str, *, return_url: str | None,
+                              configuration: str, flow: dict | None,
+                              locale: str | None = None) -> PortalSession:
+        """POST /v1/billing_portal/sessions."""
+        self.customer(customer_id)
+        session = PortalSession(
+            id=self.ids.new("bps"), customer=customer_id, created=self.now,
+            configuration=configuration, return_url=return_url, flow=flow, locale=locale,
+            url=f"https://billing.stripe.com/p/session/test_{self.ids.token(40)}",
+        )
+        # Stripe emits billing_portal.session.created here; it is kept out of the event log
+        # because the app's own request creates it, outside any scenario's flow.
+        self.portal_sessions[session.id] = session
+        return session
+
+    def _status_pause_available(self: World, sub: Subscription) -> bool:
+        return era(self.api_version) >= Era.ENDIVE and sub.billing_mode == "flexible"
+
+    def _require_live(self: World, sub: Subscription, what: str) -> None:
+        if sub.ended:
+            raise ScenarioError(f"cannot {what}: subscription {sub.id} has ended ({sub.status})")

@@ -1,0 +1,213 @@
+"""The World: every simulated Stripe object, a virtual clock, seeded ids and the event log.
+
+Takes a catalog, the account's API version (which decides behaviour that changed between
+releases, e.g. Checkout under basil) and a seed. Gives the verbs (from `PortalVerbs` and
+`BillingVerbs`) and `events`, an append-only list of `SimEvent`s in the order Stripe emits them.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from ..catalog import Catalog
+from ..errors import ScenarioError
+from ..versions import check_version, default_billing_mode
+from .billing import BillingVerbs
+from .objects import (
+    CheckoutSession,
+    Customer,
+    Invoice,
+    InvoiceItem,
+    PaymentMethod,
+    PortalSession,
+    SetupIntent,
+    Subscription,
+)
+from .portal import PortalVerbs
+
+START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
+_ALPHABET = string.ascii_letters + string.digits
+
+
+class AccessPolicy(StrEnum):
+    """Which subscriptions give a customer their plan (apps differ; make it explicit)."""
+
+    NOT_ENDED = "not_ended"  # any status but canceled and incomplete_expired
+    ACTIVE_ONLY = "active_only"  # only active and trialing: unpaid or paused loses access
+
+
+class IdFactory:
+    """Stripe-shaped ids from a seed: long ids carry a per-account tag as Stripe's do."""
+
+    def __init__(self, seed: int) -> None:
+        self._rng = random.Random(seed)
+        self._account = self._chars(10)
+
+    def _chars(self, n: int) -> str:
+        return "".join(self._rng.choice(_ALPHABET) for _ in range(n))
+
+    def new(self, prefix: str, *, short: bool = False) -> str:
+        if short:  # cus_, si_, prod_ style: 14 characters
+            return f"{prefix}_{self._chars(14)}"
+        return f"{prefix}_1{self._chars(6)}{self._account}{self._chars(7)}"
+
+    def token(self, n: int = 24) -> str:
+        return self._chars(n)
+
+
+@dataclass
+class SimEvent:
+    """One event as Stripe created it: a snapshot of the object and, for *.updated, its past."""
+
+    id: str
+    type: str
+    created: int
+    object: Any
+    previous: Any = None
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    segment: int = 0  # how many checkpoints had passed when it was emitted
+
+    @property
+    def object_id(self) -> str:
+        return self.object.id
+
+
+@dataclass
+class World(PortalVerbs, BillingVerbs):
+    """Stripe's truth for one run. Create a new World per run; nothing here is global."""
+
+    catalog: Catalog
+    api_version: str
+    seed: int = 0
+    billing_mode: str | None = None
+    start: int = START_TIME
+    retry_days: tuple[int, ...] = (3, 5, 7)  # Smart-Retries-like schedule after a failure
+    policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    customers: dict[str, Customer] = field(default_factory=dict)
+    payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
+    subscriptions: dict[str, Subscription] = field(default_factory=dict)
+    invoices: dict[str, Invoice] = field(default_factory=dict)
+    invoice_items: dict[str, InvoiceItem] = field(default_factory=dict)
+    checkout_sessions: dict[str, CheckoutSession] = field(default_factory=dict)
+    setup_intents: dict[str, SetupIntent] = field(default_factory=dict)
+    portal_sessions: dict[str, PortalSession] = field(default_factory=dict)
+    events: list[SimEvent] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        check_version(self.api_version)
+        if self.billing_mode is None:
+            self.billing_mode = default_billing_mode(self.api_version)
+        if self.billing_mode not in ("classic", "flexible"):
+            raise ScenarioError(f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+        self.ids = IdFactory(self.seed)
+        self.now = self.start
+        self.segment = 0
+        self._invoice_numbers = 0
+
+    # -- the event log -------------------------------------------------------------------------
+
+    def emit(self, type_: str, obj: Any, *, before: Any = None, request: str = "portal") -> SimEvent:
+        """Append an event with a snapshot of `obj` (and of `before` for *.updated events).
+
+        `request` is "portal" (a customer's action: Stripe's own request id, no idempotency key),
+        "checkout" (no request id, an idempotency key, as captured Checkout events show) or
+        "automatic" (renewals, retries: both null, which Stripe documents as automatic).
+        """
+        request_id = self.ids.new("req", short=True) if request == "portal" else None
+        idem = f"{self.ids.token(8)}-{self.ids.token(4)}" if request == "checkout" else None
+        event = SimEvent(
+            id=self.ids.new("evt"), type=type_, created=self.now, object=obj.snapshot(),
+            previous=before, request_id=request_id, idempotency_key=idem, segment=self.segment,
+        )
+        self.events.append(event)
+        return event
+
+    def event(self, event_id: str) -> SimEvent | None:
+        for e in self.events:
+            if e.id == event_id:
+                return e
+        return None
+
+    # -- lookups -----------------------------------------------------------------------------
+
+    def customer(self, customer_id: str) -> Customer:
+        try:
+            return self.customers[customer_id]
+        except KeyError:
+            raise ScenarioError(f"no such customer {customer_id!r}") from None
+
+    def subscriptions_of(self, customer_id: str) -> list[Subscription]:
+        return [s for s in self.subscriptions.values() if s.customer == customer_id]
+
+    def plan_of(self, sub: Subscription) -> str:
+        return self.catalog.plan_of(sub.items[0].price)
+
+    # -- the truth a correct app must mirror -------------------------------------------------------
+
+    def expected_state(self, customer_id: str) -> dict[str, Any]:
+        """What a correct app believes about one customer now (the BillingState dict)."""
+        subs = self.subscriptions_of(customer_id)
+        if self.policy is AccessPolicy.ACTIVE_ONLY:
+            holding = [s for s in subs if s.status in ("active", "trialing")]
+        else:
+            holding = [s for s in subs if not s.ended]
+        plan = self.catalog.highest([self.plan_of(s) for s in holding]) or "free"
+        return {
+            "plan": plan,
+            "subscriptions": {
+                s.id: {
+                    "status": s.status,
+                    "price_id": s.items[0].price,
+                    "current_period_end": s.items[0].current_period_end,
+                    "cancel_at_period_end": s.cancellation_pending,
+                    "paused": s.status == "paused",
+                    "collection_paused": s.pause_collection is not None,
+                }
+                for s in subs
+            },
+            "paid_invoices": sorted(
+                i.id for i in self.invoices.values()
+                if i.customer == customer_id and i.status == "paid"
+            ),
+        }
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    def advance_to(self, when: int) -> None:
+        """Move the virtual clock to `when`, playing every renewal, charge and retry on the way."""
+        if when < self.now:
+            raise ScenarioError(f"the clock cannot go back ({when} < {self.now})")
+        while (due := self._next_due(when)) is not None:
+            at, action = due
+            self.now = max(self.now, at)
+            action()
+        self.now = when
+
+    def _next_due(self, until: int) -> tuple[int, Any] | None:
+        candidates: list[tuple[int, int, Any]] = []
+        for order, sub in enumerate(self.subscriptions.values()):
+            if sub.ended:
+                continue
+            if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
+                candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
+            elif sub.status in ("active", "past_due", "trialing"):
+                candidates.append(
+                    (sub.current_period_end, order, lambda s=sub: self._renew(s))
+                )
+        for order, inv in enumerate(self.invoices.values()):
+            if inv.status == "draft" and inv.auto_advance:
+                candidates.append((inv.created + 3600, order, lambda i=inv: self._finalize(i)))
+            elif inv.status == "open" and inv.next_payment_attempt is not None:
+                candidates.append(
+                    (inv.next_payment_attempt, order, lambda i=inv: self._attempt_payment(i))
+                )
+        due = [c for c in candidates if c[0] <= until]
+        if not due:
+            return None
+        at, _, action = min(due, key=lambda c: (c[0], c[1]))
+        return at, action
