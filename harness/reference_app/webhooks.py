@@ -1,0 +1,256 @@
+"""Webhook route logic: verify the signature over the raw body, then apply each event once.
+
+Takes the raw request body and the Stripe-Signature header, gives a `Reply` (status, message).
+Subscription state is re-fetched from Stripe, never copied from the event's snapshot, so late,
+duplicated or out-of-order deliveries cannot roll the database back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+
+from .db import Database, InvoiceRow, SubscriptionRow
+from .reply import Reply
+from .settings import AppSettings
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 1024 * 1024
+
+# Statuses after which a subscription no longer grants its plan. Everything else (trialing,
+# active, past_due while Stripe retries, unpaid, paused, incomplete) keeps the plan: access ends
+# when Stripe ends the subscription, not when a payment wobbles.
+ENDED_STATUSES = frozenset({"canceled", "incomplete_expired"})
+
+SUBSCRIPTION_EVENTS = (
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "customer.subscription.paused",
+    "customer.subscription.resumed",
+    "customer.subscription.pending_update_applied",
+    "customer.subscription.pending_update_expired",
+    "customer.subscription.trial_will_end",
+)
+
+
+class MalformedEventError(Exception):
+    """A verified event lacks a field the app needs; answered with 400."""
+
+
+def field(obj: Any, *path: str | int) -> Any:
+    """obj[path[0]][path[1]]...; a missing key or a null on the way is a MalformedEventError."""
+    for key in path:
+        try:
+            obj = obj[key]
+        except (KeyError, IndexError, TypeError):
+            dotted = ".".join(str(part) for part in path)
+            raise MalformedEventError(f"missing field {dotted}") from None
+    return obj
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    type: str
+    object: dict[str, Any]
+
+
+class WebhookProcessor:
+    """Verifies, deduplicates and applies Stripe events, one database transaction per event."""
+
+    # stripe-python's default: reject signatures older than 300 s (Webhook.DEFAULT_TOLERANCE).
+    signature_tolerance = stripe.Webhook.DEFAULT_TOLERANCE
+
+    # Event type -> name of the method that applies it. Other types are acknowledged and ignored.
+    HANDLERS: dict[str, str] = {
+        **dict.fromkeys(SUBSCRIPTION_EVENTS, "on_subscription_event"),
+        "invoice.paid": "on_invoice_paid",
+        "invoice.payment_succeeded": "on_invoice_paid",
+        "invoice.payment_failed": "on_invoice_payment_failed",
+        "checkout.session.completed": "on_checkout_session_completed",
+    }
+
+    def __init__(self, settings: AppSettings, db: Database, client: stripe.StripeClient) -> None:
+        self.settings = settings
+        self.db = db
+        self.client = client
+
+    def now(self) -> int:
+        return int(time.time())
+
+    # The request.
+
+    def handle(self, body: bytes, signature: str | None) -> Reply:
+        if len(body) > MAX_BODY_BYTES:
+            return Reply(413, "body too large")
+        try:
+            event = self.parse(self.verify(body, signature))
+        except stripe.SignatureVerificationError:
+            return Reply(400, "signature verification failed")
+        except (ValueError, TypeError, KeyError, AttributeError, MalformedEventError):
+            # ValueError covers both invalid JSON and a body that is not UTF-8.
+            return Reply(400, "body is not a Stripe event")
+        try:
+            return self.process(event)
+        except MalformedEventError as exc:
+            return Reply(400, f"{event.type} {event.id}: {exc}")
+        except Exception as exc:
+            return self.failure_reply(event, exc)
+
+    def verify(self, body: bytes, signature: str | None) -> dict[str, Any]:
+        """Check the signature over the exact bytes received and decode the event."""
+        event = self.client.construct_event(
+            body, signature, self.settings.webhook_secret, tolerance=self.signature_tolerance
+        )
+        return event.to_dict()
+
+    def parse(self, raw: dict[str, Any]) -> Event:
+        event = Event(field(raw, "id"), field(raw, "type"), field(raw, "data", "object"))
+        if not (isinstance(event.id, str) and isinstance(event.type, str)):
+            raise MalformedEventError("id and type must be strings")
+        if not isinstance(event.object, dict):
+            raise MalformedEventError("data.object is not an object")
+        return event
+
+    def process(self, event: Event) -> Reply:
+        """Apply the event and mark it processed in one transaction (all or nothing)."""
+        handler = self.HANDLERS.get(event.type)
+        if handler is None:
+            return Reply(200, f"ignored {event.type}")
+        with self.db.transaction() as db:
+            if db.is_processed(event.id):
+                return Reply(200, "duplicate")
+            if not getattr(self, handler)(db, event.object):
+                return Reply(200, "nothing to apply")
+            db.mark_processed(event.id, event.type, self.now())
+        return Reply(200, "applied")
+
+    def failure_reply(self, event: Event, exc: Exception) -> Reply:
+        """A non-2xx answer makes Stripe deliver the event again; the transaction is undone."""
+        log.exception("could not apply %s %s", event.type, event.id)
+        return Reply(500, f"could not apply {event.type}: {type(exc).__name__}")
+
+    # Handlers: each returns True when it wrote something.
+
+    def on_subscription_event(self, db: Database, snapshot: dict[str, Any]) -> bool:
+        if db.user_by_customer(field(snapshot, "customer")) is None:
+            return False
+        self.save_subscription(db, self.current_subscription(snapshot))
+        return True
+
+    def on_invoice_paid(self, db: Database, invoice: dict[str, Any]) -> bool:
+        customer = field(invoice, "customer")
+        if db.user_by_customer(customer) is None:
+            return False
+        # Paid is final for an invoice, so the snapshot is safe to record as is.
+        db.record_invoice(
+            InvoiceRow(
+                stripe_invoice_id=field(invoice, "id"),
+                stripe_customer_id=customer,
+                stripe_subscription_id=self.invoice_subscription_id(invoice),
+                status=field(invoice, "status"),
+                amount_paid=field(invoice, "amount_paid"),
+                recorded_at=self.now(),
+            )
+        )
+        return True
+
+    def on_invoice_payment_failed(self, db: Database, invoice: dict[str, Any]) -> bool:
+        subscription_id = self.invoice_subscription_id(invoice)
+        if subscription_id is None or db.user_by_customer(field(invoice, "customer")) is None:
+            return False
+        self.save_subscription(db, self.fetch_subscription(subscription_id))
+        return True
+
+    def on_checkout_session_completed(self, db: Database, session: dict[str, Any]) -> bool:
+        customer = field(session, "customer")
+        if customer is None:
+            return False
+        user_id = session.get("client_reference_id")
+        user = db.user(user_id) if user_id else None
+        if user is not None and db.user_by_customer(customer) is None:
+            db.link_customer(user.id, customer)
+        if db.user_by_customer(customer) is None:
+            return False
+        # The subscription events may have arrived before this one and been skipped.
+        if session.get("subscription"):
+            self.save_subscription(db, self.fetch_subscription(session["subscription"]))
+        return True
+
+    # Reading Stripe objects.
+
+    def current_subscription(self, snapshot: dict[str, Any]) -> dict[str, Any]:
+        """What Stripe says about the event's subscription now; the snapshot may be stale."""
+        return self.fetch_subscription(field(snapshot, "id"))
+
+    def fetch_subscription(self, subscription_id: str) -> dict[str, Any]:
+        return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
+
+    def subscription_row(self, sub: dict[str, Any]) -> SubscriptionRow:
+        return SubscriptionRow(
+            stripe_subscription_id=field(sub, "id"),
+            stripe_customer_id=field(sub, "customer"),
+            status=field(sub, "status"),
+            stripe_price_id=field(sub, "items", "data", 0, "price", "id"),
+            current_period_end=self.period_end(sub),
+            cancel_at_period_end=self.cancellation_pending(sub),
+            cancel_at=field(sub, "cancel_at"),
+            paused=self.is_paused(sub),
+            collection_paused=self.collection_paused(sub),
+            updated_at=self.now(),
+        )
+
+    def period_end(self, sub: dict[str, Any]) -> int:
+        # basil (2025-03-31) removed Subscription.current_period_end; the item's period is
+        # present in every version. docs.stripe.com/changelog/basil/2025-03-31/
+        # deprecate-subscription-current-period-start-and-end
+        return field(sub, "items", "data", 0, "current_period_end")
+
+    def cancellation_pending(self, sub: dict[str, Any]) -> bool:
+        # Classic billing mode sets cancel_at_period_end; flexible mode (the default from
+        # 2025-09-30.clover) sets only cancel_at. docs.stripe.com/billing/subscriptions/
+        # billing-mode/compare#scheduled-subscription-cancellation
+        if field(sub, "status") == "canceled":
+            return False
+        return bool(field(sub, "cancel_at_period_end")) or field(sub, "cancel_at") is not None
+
+    def is_paused(self, sub: dict[str, Any]) -> bool:
+        return field(sub, "status") == "paused"
+
+    def collection_paused(self, sub: dict[str, Any]) -> bool:
+        return field(sub, "pause_collection") is not None
+
+    def invoice_subscription_id(self, invoice: dict[str, Any]) -> str | None:
+        # basil moved invoice.subscription to invoice.parent.subscription_details.subscription;
+        # the presence of "parent" tells which rendering this is.
+        if "parent" not in invoice:
+            return field(invoice, "subscription")
+        details = (invoice["parent"] or {}).get("subscription_details")
+        return field(details, "subscription") if details else None
+
+    # Plan policy.
+
+    def save_subscription(self, db: Database, sub: dict[str, Any]) -> None:
+        row = self.subscription_row(sub)
+        db.upsert_subscription(row)
+        db.set_plan(
+            row.stripe_customer_id, self.plan_for(db.subscriptions_of(row.stripe_customer_id))
+        )
+
+    def grants_access(self, row: SubscriptionRow) -> bool:
+        return row.status not in ENDED_STATUSES
+
+    def plan_for(self, rows: list[SubscriptionRow]) -> str:
+        """The highest plan among subscriptions that still grant access, else "free"."""
+        plans = [
+            self.settings.price_plans[row.stripe_price_id]
+            for row in rows
+            if self.grants_access(row) and row.stripe_price_id in self.settings.price_plans
+        ]
+        return max(plans, key=self.settings.plan_rank, default="free")

@@ -1,0 +1,145 @@
+"""The defect catalog: every mutant is a real, visible departure from the reference app.
+
+Each scenario drives an app and returns what a harness would observe; the reference and the
+mutant must observe different things.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import CUSTOMER, OTHER_CUSTOMER
+from stripe_stub import PERIOD_END, Driver, event, fail_once, invoice, subscription
+
+from harness.mutants import MUTANTS, Mutant, create_mutant_app, mutant
+from harness.reference_app import create_app
+
+
+def _deliver_subscription(
+    driver: Driver, fake_stripe, event_type="customer.subscription.updated", **fields
+):
+    sub = fake_stripe.put(subscription("sub_1", CUSTOMER, **fields))
+    return driver.deliver(event(event_type, sub)), driver.state(CUSTOMER)
+
+
+def _failing_delivery_then_retry(driver: Driver, fake_stripe):
+    sub = fake_stripe.put(subscription("sub_1", CUSTOMER))
+    evt = event("customer.subscription.created", sub)
+    fail_once(driver.app.db, "set_plan")
+    first = driver.deliver(evt)
+    after_failure = driver.state(CUSTOMER)
+    return first, after_failure, driver.deliver(evt), driver.state(CUSTOMER)
+
+
+def _paid_twice(driver: Driver, fake_stripe):
+    inv = invoice(CUSTOMER, "sub_1")
+    paid = event("invoice.paid", inv)
+    codes = [
+        driver.deliver(paid),
+        driver.deliver(paid),
+        driver.deliver(event("invoice.payment_succeeded", inv)),
+    ]
+    return codes, driver.state(CUSTOMER)["paid_invoices"]
+
+
+def _late_old_event(driver: Driver, fake_stripe):
+    old = subscription("sub_1", CUSTOMER, "price_basic_monthly")
+    fake_stripe.put(subscription("sub_1", CUSTOMER, "price_enterprise_monthly"))
+    driver.deliver(event("customer.subscription.updated", fake_stripe.subscriptions["sub_1"]))
+    driver.deliver(event("customer.subscription.updated", old))
+    return driver.state(CUSTOMER)
+
+
+def _canceled_after_active(driver: Driver, fake_stripe):
+    sub = fake_stripe.put(subscription("sub_1", CUSTOMER))
+    driver.deliver(event("customer.subscription.created", sub))
+    canceled = fake_stripe.put(subscription("sub_1", CUSTOMER, status="canceled"))
+    return driver.deliver(event("customer.subscription.deleted", canceled)), driver.state(CUSTOMER)
+
+
+def _portal(user_id: str, **fields: str):
+    def scenario(driver: Driver, fake_stripe) -> Any:
+        for sub_id, customer in (("sub_1", CUSTOMER), ("sub_bob", OTHER_CUSTOMER)):
+            driver.deliver(
+                event(
+                    "customer.subscription.created", fake_stripe.put(subscription(sub_id, customer))
+                )
+            )
+        status = driver.portal(user_id, **fields).status_code
+        return status, list(fake_stripe.sessions)
+
+    return scenario
+
+
+SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
+    "no_signature_check": lambda d, s: d.deliver(
+        event("customer.updated", {"id": CUSTOMER}), secret="whsec_forged"
+    ),
+    "verifies_reserialized_body": lambda d, s: _deliver_subscription(d, s),
+    "accepts_stale_signatures": lambda d, s: d.deliver(
+        event("customer.updated", {"id": CUSTOMER}), timestamp=int(time.time()) - 3600
+    ),
+    "records_paid_invoice_twice": _paid_twice,
+    "marks_processed_before_applying": _failing_delivery_then_retry,
+    "swallows_errors": _failing_delivery_then_retry,
+    "commits_partial_writes": _failing_delivery_then_retry,
+    "applies_event_snapshot": _late_old_event,
+    "reads_subscription_current_period_end": lambda d, s: _deliver_subscription(d, s),
+    "reads_invoice_subscription": lambda d, s: (
+        d.deliver(event("invoice.paid", invoice(CUSTOMER, "sub_1"))),
+        d.state(CUSTOMER),
+    ),
+    "ignores_cancel_at": lambda d, s: _deliver_subscription(
+        d, s, billing_mode="flexible", cancel_at=PERIOD_END
+    ),
+    "ignores_pause_collection": lambda d, s: _deliver_subscription(
+        d, s, pause_collection={"behavior": "void"}
+    ),
+    "ignores_paused_status": lambda d, s: _deliver_subscription(
+        d, s, "customer.subscription.paused", status="paused"
+    ),
+    "revokes_on_pending_cancel": lambda d, s: _deliver_subscription(
+        d, s, cancel_at_period_end=True, cancel_at=PERIOD_END
+    ),
+    "only_active_grants_access": lambda d, s: _deliver_subscription(d, s, status="past_due"),
+    "ignores_subscription_deleted": _canceled_after_active,
+    "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
+    "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
+    "portal_no_customer_check": _portal("u_carol"),
+    "portal_no_subscription_owner_check": _portal(
+        "u_alice", flow="subscription_cancel", subscription="sub_bob"
+    ),
+}
+
+
+def test_catalog_has_at_least_fourteen_distinct_mutants():
+    names = [m.name for m in MUTANTS]
+    assert len(names) >= 14
+    assert len(set(names)) == len(names)
+    assert set(names) == set(SCENARIOS)
+
+
+@pytest.mark.parametrize("entry", MUTANTS, ids=lambda m: m.name)
+def test_each_mutant_is_described_in_one_plain_sentence(entry: Mutant):
+    assert entry.defect_class and entry.defect_class == entry.defect_class.lower()
+    assert entry.description.endswith(".") and entry.description.count(". ") == 0
+
+
+@pytest.mark.parametrize("entry", MUTANTS, ids=lambda m: m.name)
+def test_each_mutant_behaves_differently_from_the_reference(drive, fake_stripe, entry: Mutant):
+    scenario = SCENARIOS[entry.name]
+    expected = scenario(drive(create_app), fake_stripe)
+    fake_stripe.subscriptions.clear()
+    fake_stripe.sessions.clear()
+    observed = scenario(
+        drive(lambda settings: create_mutant_app(entry.name, settings)), fake_stripe
+    )
+    assert observed != expected
+
+
+def test_unknown_mutant_name_lists_the_known_ones():
+    with pytest.raises(KeyError, match="no_signature_check"):
+        mutant("no_such_defect")
