@@ -1,0 +1,140 @@
+"""Invariants: compare what the app believes with what Stripe knows, and name each defect.
+
+Takes the expected BillingState (from the simulator) and the app's (from the target); gives
+`Violation`s. A field the app does not report (None) is not checked. Each check has a plain-words
+defect class, so a failure reads "a duplicate delivery recorded the invoice twice", not a diff.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+DEFECTS = {
+    "state.plan": "the app grants a different plan than the customer's subscriptions give",
+    "state.subscription_missing": "the app never recorded a subscription Stripe has",
+    "state.status": "the app holds a stale or wrong subscription status",
+    "state.price_id": "the app holds the wrong price (a plan change was lost or undone)",
+    "state.current_period_end": "the app holds the wrong period end (a renewal was lost, or "
+                                "the period was read from a field this API version lacks)",
+    "state.cancel_at_period_end": "a pending cancellation was not recorded (or not cleared)",
+    "state.paused": "a pause (status paused) was not recorded (or not cleared)",
+    "state.collection_paused": "a pause of payment collection was not recorded (or not cleared)",
+    "invoices.recorded_once": "a duplicate delivery recorded the invoice twice",
+    "invoices.missing": "a paid invoice was never recorded",
+    "invoices.unpaid_recorded": "an invoice Stripe does not hold as paid is recorded as paid",
+    "delivery.rejected": "a valid, correctly signed event was refused on every retry (lost)",
+    "delivery.crashed": "the app answered a valid delivery with a server error",
+    "security.forged_signature": "an event with a forged signature was accepted",
+    "security.wrong_secret": "an event signed with another endpoint's secret was accepted",
+    "security.body_changed": "a body changed after signing was accepted (the signature is not "
+                             "checked over the raw bytes)",
+    "security.stale_timestamp": "a replayed event with a stale timestamp was accepted",
+    "security.missing_header": "an event without a Stripe-Signature header was accepted",
+    "portal.no_user": "the portal route serves a request with no signed-in user",
+    "portal.no_customer": "the portal route crashes (5xx) for a user without a billing account",
+    "portal.wrong_customer": "the portal session was opened for a customer the request named, "
+                             "not the signed-in user's own",
+    "portal.return_url": "the request chose the portal's return_url (an open redirect)",
+    "portal.redirect": "the portal route does not redirect to the session url",
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One failed check: what, where, expected versus actual, and the defect in plain words."""
+
+    check: str
+    message: str
+    checkpoint: str | None = None
+    customer: str | None = None
+    expected: Any = None
+    actual: Any = None
+
+    @property
+    def defect(self) -> str:
+        return DEFECTS.get(self.check, self.check)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "defect": self.defect}
+
+
+_SUB_FIELDS = ("status", "price_id", "current_period_end", "cancel_at_period_end", "paused",
+               "collection_paused")
+
+
+def normalize_state(raw: dict[str, Any] | None) -> dict[str, Any]:
+    """Accept what apps return: 0/1 for booleans, ISO strings for times, lists or dicts."""
+    raw = raw or {}
+    subs = raw.get("subscriptions") or {}
+    if isinstance(subs, list):
+        subs = {s["id"]: s for s in subs if isinstance(s, dict) and "id" in s}
+    norm_subs = {}
+    for sid, sub in subs.items():
+        norm_subs[sid] = {k: _norm(k, sub.get(k)) for k in _SUB_FIELDS if k in sub}
+    paid = raw.get("paid_invoices")
+    return {
+        "plan": raw.get("plan"),
+        "subscriptions": norm_subs,
+        "paid_invoices": None if paid is None else [
+            p["id"] if isinstance(p, dict) else p for p in paid],
+    }
+
+
+def _norm(key: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if key in ("cancel_at_period_end", "paused", "collection_paused"):
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "t", "yes")
+        return bool(value)
+    if key == "current_period_end" and isinstance(value, str) and not value.isdigit():
+        import datetime as dt
+
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=dt.UTC)
+        return int(parsed.timestamp())
+    if key == "current_period_end":
+        return int(value)
+    return value
+
+
+def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *,
+                  customer: str, checkpoint: str) -> list[Violation]:
+    """Every difference between the app's belief and Stripe's truth for one customer."""
+    actual = normalize_state(actual_raw)
+    out: list[Violation] = []
+
+    def v(check: str, message: str, exp: Any, act: Any) -> None:
+        out.append(Violation(check, message, checkpoint, customer, exp, act))
+
+    if actual["plan"] is not None and actual["plan"] != expected["plan"]:
+        v("state.plan", f"plan is {actual['plan']!r}, Stripe's subscriptions give "
+                        f"{expected['plan']!r}", expected["plan"], actual["plan"])
+    for sid, exp_sub in expected["subscriptions"].items():
+        act_sub = actual["subscriptions"].get(sid)
+        if act_sub is None:
+            if actual_raw is not None and "subscriptions" in actual_raw:
+                v("state.subscription_missing", f"subscription {sid} is not in the app's database",
+                  exp_sub["status"], None)
+            continue
+        for key in _SUB_FIELDS:
+            got = act_sub.get(key)
+            if got is None or got == exp_sub[key]:
+                continue
+            v(f"state.{key}", f"{sid}: {key} is {got!r}, Stripe says {exp_sub[key]!r}",
+              exp_sub[key], got)
+    if actual["paid_invoices"] is not None:
+        counts = Counter(actual["paid_invoices"])
+        for inv, n in counts.items():
+            if n > 1:
+                v("invoices.recorded_once", f"invoice {inv} is recorded {n} times", 1, n)
+        expected_paid = set(expected["paid_invoices"])
+        for inv in sorted(expected_paid - set(counts)):
+            v("invoices.missing", f"paid invoice {inv} is not recorded", inv, None)
+        for inv in sorted(set(counts) - expected_paid):
+            v("invoices.unpaid_recorded", f"invoice {inv} is recorded as paid; Stripe says it "
+                                          "is not paid", None, inv)
+    return out

@@ -1,0 +1,242 @@
+"""Run: the one stage that wires the pipeline together.
+
+Takes scenarios x API versions x delivery modes and a target; for each case it plays the
+simulator checkpoint by checkpoint, renders and signs each event, delivers it by plan (with
+Stripe's retries), and checks the invariants once deliveries settle. Gives a `RunReport`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import time
+import zlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Catalog, default_catalog
+from .delivery import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
+from .errors import ScenarioError
+from .events import Event, matches
+from .invariants import Violation, compare_state
+from .report import CaseResult, CheckpointResult, RunReport
+from .scenario import Scenario
+from .signing import sign_payload, tampered_deliveries
+from .simulator import Simulator
+from .sim import AccessPolicy
+from .targets import CaseContext, Target
+
+DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
+
+
+@dataclass
+class Case:
+    """One cell of the matrix."""
+
+    scenario: Scenario
+    api_version: str
+    delivery: str
+    seed: int = 0
+    billing_mode: str | None = None
+    schedule: Schedule | None = None  # an explicit schedule (fuzzing) instead of a named mode
+
+    @property
+    def world_seed(self) -> int:
+        # Distinct ids per case, so one long-running app never sees two cases' ids collide.
+        key = f"{self.seed}:{self.scenario.name}:{self.api_version}:{self.delivery}"
+        return zlib.crc32(f"{key}:{self.billing_mode}".encode())
+
+
+@dataclass
+class Runner:
+    """Plays cases against one target through one fake Stripe API."""
+
+    target: Target
+    catalog: Catalog = field(default_factory=default_catalog)
+    webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    enabled_events: list[str] | None = None
+    check_security: bool = True
+    check_portal: bool = True
+    replay_prefix: str = "portal-harness run"
+    fake: Any = None
+
+    def __post_init__(self) -> None:
+        if self.fake is None:
+            from .fake_stripe import FakeStripe
+            from .sim import World
+
+            self.fake = FakeStripe(World(self.catalog, "2024-06-20"))
+
+    # -- one case ---------------------------------------------------------------------------
+
+    def run_case(self, case: Case) -> CaseResult:
+        started = time.perf_counter()
+        result = CaseResult(
+            scenario=case.scenario.name, api_version=case.api_version, delivery=case.delivery,
+            billing_mode=case.billing_mode, seed=case.seed, target=self.target.name,
+            replay=self.replay_command(case),
+        )
+        try:
+            sim = Simulator(case.scenario, case.api_version, self.catalog,
+                            billing_mode=case.billing_mode, seed=case.world_seed,
+                            policy=self.policy)
+        except ScenarioError as exc:
+            if "cannot run here" in str(exc):
+                result.skipped = str(exc).split(": ", 1)[1]
+                return result
+            raise
+        result.billing_mode = sim.billing_mode
+        self.fake.world = sim.world
+        self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
+                                           self.fake, label=result.label))
+        for c in sim.customers.values():
+            self.target.seed(c.user_id, c.email, c.customer_id)
+        segments = sim.segments()
+        events: list[Event] = []
+        by_segment: list[list[int]] = []
+        schedule = case.schedule
+        checked_security = not (self.check_security and case.delivery == "in_order")
+        # The world must stand at each checkpoint while its events are delivered, so a named
+        # mode is planned as the scenario plays; an explicit schedule (fuzzing) is fixed.
+        for seg in segments:
+            new = [Event.from_sim(e, case.api_version, self.catalog) for e in seg.events]
+            new = [e for e in new if matches(e.type, self.enabled_events)]
+            by_segment.append(list(range(len(events), len(events) + len(new))))
+            events.extend(new)
+            if schedule is None:
+                schedule = plan(case.delivery, by_segment, case.seed,
+                                total=len(case.scenario.checkpoints))
+            if not checked_security and new:
+                result.violations += self._security_checks(new, sim)
+                checked_security = True
+            index = seg.index
+            attempts = self._deliver(schedule.segments[index] if index < len(
+                schedule.segments) else [], events, index, seg.checkpoint)
+            result.timeline.extend(attempts)
+            pending = bool(schedule.pending_after(index, by_segment))
+            result.checkpoints.append(self._check(seg, sim, pending))
+            if schedule.mode != "explicit":
+                schedule = None  # re-plan with the next segment known
+        result.events = len(events)
+        result.violations += _delivery_violations(result.timeline)
+        for cp in result.checkpoints:
+            result.violations += cp.violations
+        if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
+            result.violations += self._portal_checks(sim)
+        result.ok = not result.violations
+        result.duration = time.perf_counter() - started
+        return result
+
+    def _deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
+                 checkpoint: str) -> list[Attempt]:
+        """Send the planned attempts in virtual-time order, retrying failures with back-off."""
+        queue: list[tuple[int, int, Planned, int]] = []
+        clock = 0
+        for seq, p in enumerate(planned):
+            clock = max(clock, events[p.event].created)
+            heapq.heappush(queue, (clock, seq, p, 1))
+        seq = len(planned)
+        out: list[Attempt] = []
+        while queue:
+            at, _, p, number = heapq.heappop(queue)
+            ev = events[p.event]
+            fate = p.fate if number == 1 else "deliver"
+            status = None
+            if fate != "lost":
+                headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
+                           "Content-Type": "application/json; charset=utf-8",
+                           "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
+                status = self.target.deliver(ev.body, headers)
+            attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
+                              checkpoint)
+            out.append(attempt)
+            if not attempt.ok and number < MAX_ATTEMPTS:
+                seq += 1
+                heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
+        return out
+
+    def _check(self, seg: Any, sim: Simulator, pending: bool) -> CheckpointResult:
+        cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,
+                              expected=seg.expected)
+        for c in sim.customers.values():
+            actual = self.target.state(c.customer_id)
+            cp.actual[c.customer_id] = actual
+            found = compare_state(seg.expected[c.customer_id], actual, customer=c.name,
+                                  checkpoint=seg.checkpoint)
+            if pending:  # events still in flight: only what must hold at every moment
+                found = [v for v in found if v.check == "invoices.recorded_once"]
+            cp.violations += found
+        return cp
+
+    def _security_checks(self, events: list[Event], sim: Simulator) -> list[Violation]:
+        """Tampered copies of a real delivery: each must be refused (4xx) and change nothing."""
+        ev = next((e for e in events if e.type.startswith(("customer.subscription.", "invoice.pa"))),
+                  events[0])
+        before = {c.customer_id: self.target.state(c.customer_id) for c in sim.customers.values()}
+        out = []
+        for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
+            status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
+            after = {cid: self.target.state(cid) for cid in before}
+            if not 400 <= status < 500:
+                out.append(Violation(f"security.{kind}", f"{kind.replace('_', ' ')} delivery of "
+                                     f"{ev.type} answered {status}, not 4xx", None, None,
+                                     "4xx", status))
+            elif after != before:
+                out.append(Violation(f"security.{kind}", f"{kind.replace('_', ' ')} delivery of "
+                                     f"{ev.type} was refused but changed the app's state",
+                                     None, None, before, after))
+        return out
+
+    def _portal_checks(self, sim: Simulator) -> list[Violation]:
+        from .portal_contract import portal_violations
+
+        return portal_violations(self.target, sim)
+
+    # -- many cases ---------------------------------------------------------------------------
+
+    def run(self, cases: Iterable[Case], *, seed: int = 0,
+            progress: Callable[[CaseResult], None] | None = None) -> RunReport:
+        report = RunReport(seed=seed, target=self.target.name)
+        started = time.perf_counter()
+        for case in cases:
+            res = self.run_case(case)
+            report.results.append(res)
+            if progress:
+                progress(res)
+        report.duration = time.perf_counter() - started
+        return report
+
+    def replay_command(self, case: Case) -> str:
+        parts = [self.replay_prefix, f"--scenario {case.scenario.name}",
+                 f"--api-version {case.api_version}", f"--delivery {case.delivery}",
+                 f"--seed {case.seed}"]
+        if case.billing_mode:
+            parts.append(f"--billing-mode {case.billing_mode}")
+        return " ".join(parts)
+
+
+def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
+    out: list[Violation] = []
+    last: dict[tuple[str, int], Attempt] = {}
+    crashed: set[str] = set()
+    delivery_no = 0
+    for a in timeline:
+        if a.number == 1:
+            delivery_no += 1
+        last[(a.event_id, delivery_no if a.number == 1 else -1)] = a
+        if a.status is not None and a.status >= 500 and a.event_type not in crashed:
+            crashed.add(a.event_type)
+            out.append(Violation("delivery.crashed", f"the app answered {a.status} to "
+                                 f"{a.event_type} ({a.event_id})", a.checkpoint, None, "2xx",
+                                 a.status))
+    by_event: dict[str, list[Attempt]] = {}
+    for a in timeline:
+        by_event.setdefault(a.event_id, []).append(a)
+    for eid, attempts in by_event.items():
+        if not any(a.ok for a in attempts):
+            statuses = [a.status for a in attempts]
+            out.append(Violation("delivery.rejected", f"{attempts[0].event_type} ({eid}) was "
+                                 f"never accepted: answers {statuses}", attempts[-1].checkpoint,
+                                 None, "2xx", statuses))
+    return out

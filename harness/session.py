@@ -1,0 +1,143 @@
+"""A session: one target, one fake Stripe API and the matrix of cases to play at it.
+
+Takes the options the CLI and the pytest plugin share (scenarios, versions, delivery modes,
+seed, billing mode, catalog, a target file or a mutant); gives the `Runner`, the `Case`s and a
+context manager that starts and always stops what the target needs (app process, servers).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .catalog import Catalog, default_catalog, load_catalog
+from .delivery import DEFAULT_MODES, MODES
+from .errors import ConfigError
+from .report import CaseResult, RunReport
+from .run import Case, Runner
+from .scenario import Scenario, get_scenario, list_scenarios
+from .sim import AccessPolicy
+from .versions import DEFAULT_VERSIONS, check_version
+
+
+@dataclass
+class Session:
+    runner: Runner
+    cases: list[Case]
+    seed: int = 0
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    @property
+    def total(self) -> int:
+        return len(self.cases)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def run(self, progress: Callable[[CaseResult], None] | None = None) -> RunReport:
+        return self.runner.run(self.cases, seed=self.seed, progress=progress)
+
+    @classmethod
+    def create(cls, *, config: str | None = None, scenarios: list[str] | None = None,
+               api_versions: list[str] | None = None, deliveries: list[str] | None = None,
+               seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
+               policy: str | None = None, mutant: str | None = None,
+               security: bool = True) -> Session:
+        stack = contextlib.ExitStack()
+        try:
+            return cls._create(stack, config, scenarios, api_versions, deliveries, seed,
+                               billing_mode, catalog, policy, mutant, security)
+        except BaseException:
+            stack.close()
+            raise
+
+    @classmethod
+    def _create(cls, stack: contextlib.ExitStack, config: str | None,
+                scenarios: list[str] | None, api_versions: list[str] | None,
+                deliveries: list[str] | None, seed: int, billing_mode: str | None,
+                catalog_path: str | None, policy: str | None, mutant: str | None,
+                security: bool) -> Session:
+        for d in deliveries or []:
+            if d not in MODES:
+                raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
+        versions = [check_version(v) for v in api_versions or []]
+        modes = list(deliveries or DEFAULT_MODES)
+        catalog: Catalog = load_catalog(catalog_path) if catalog_path else default_catalog()
+        enabled_events = None
+        secret = None
+        if config:
+            if mutant:
+                raise ConfigError("--mutant applies to the reference app, not to --config")
+            from .config import load_target_file
+
+            target_file = load_target_file(config)
+            catalog = target_file.catalog
+            versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
+            enabled_events = target_file.enabled_events
+            secret = target_file.webhook_secret
+            fake = stack.enter_context(_served_fake(catalog))
+            target = target_file.build_target(fake, secret_holder=secret)
+            stack.enter_context(target)
+        else:
+            from .targets import ReferenceTarget
+
+            if mutant:
+                from .mutants import MUTANTS
+
+                names = [m.name for m in MUTANTS]
+                if mutant not in names:
+                    raise ConfigError(f"unknown mutant {mutant!r}; choose from {', '.join(names)}")
+            target = ReferenceTarget(mutant=mutant)
+            stack.callback(target.close)
+            from .fake_stripe import FakeStripe
+            from .sim import World
+
+            fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
+        chosen: list[Scenario] = ([get_scenario(s) for s in scenarios] if scenarios
+                                  else list_scenarios())
+        runner = Runner(target, catalog, policy=AccessPolicy(policy or "not_ended"),
+                        enabled_events=enabled_events, check_security=security, fake=fake)
+        if secret:
+            runner.webhook_secret = secret
+        prefix = "portal-harness run"
+        if config:
+            prefix += f" --config {config}"
+        if mutant:
+            prefix += f" --mutant {mutant}"
+        if catalog_path:
+            prefix += f" --catalog {catalog_path}"
+        if policy:
+            prefix += f" --policy {policy}"
+        runner.replay_prefix = prefix
+        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode)
+                 for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
+        return cls(runner, cases, seed, stack)
+
+    @classmethod
+    def from_args(cls, args: Any) -> Session:
+        return cls.create(config=args.config, scenarios=args.scenario,
+                          api_versions=args.api_version, deliveries=args.delivery,
+                          seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
+                          policy=args.policy, mutant=args.mutant)
+
+
+@contextlib.contextmanager
+def _served_fake(catalog: Catalog) -> Any:
+    """The fake Stripe API on a real loopback port, for apps in other processes."""
+    from .fake_stripe import FakeStripe
+    from .sim import World
+
+    fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
+    fake.start()
+    try:
+        yield fake
+    finally:
+        fake.stop()
