@@ -134,7 +134,7 @@ class ReferenceTarget:
         from . import reference_app
 
         settings = reference_app.AppSettings(
-            stripe_api_key=ctx.fake.api_key, stripe_api_base=ctx.fake.base_url,
+            stripe_api_key=ctx.fake.api_key, stripe_api_base=(ctx.fake.url if ctx.fake.running else "http://127.0.0.1:9"),
             webhook_secret=ctx.webhook_secret, api_version=ctx.api_version,
             price_plans=ctx.catalog.price_plans(), plan_order=list(ctx.catalog.plans),
             http_client=ctx.fake.http_client(),
