@@ -15,9 +15,11 @@ from typing import Literal
 
 from .errors import ConfigError
 
-Fate = Literal["deliver", "lost", "timeout"]
+Fate = Literal["deliver", "lost", "timeout", "fault"]
 """deliver: reaches the app, its answer counts. lost: never reaches the app (connection failed).
-timeout: reaches the app and is processed, but the answer is lost, so Stripe retries anyway."""
+timeout: reaches the app and is processed, but the answer is lost, so Stripe retries anyway.
+fault: reaches the app while its database fails mid-transaction (targets that support fault
+injection, such as the reference app); elsewhere it counts as lost."""
 
 MODES = ("in_order", "shuffled", "duplicated", "retried", "delayed", "chaos")
 DEFAULT_MODES = ("in_order", "shuffled", "duplicated", "retried", "delayed")
@@ -89,7 +91,7 @@ def plan(mode: str, events_by_segment: Sequence[Sequence[int]], seed: int,
             attempts = [Planned(p.event, _fate(rng)) for p in attempts]
             if attempts and all(p.fate == "deliver" for p in attempts):
                 k = rng.randrange(len(attempts))
-                attempts[k] = Planned(attempts[k].event, rng.choice(("lost", "timeout")))
+                attempts[k] = Planned(attempts[k].event, rng.choice(("lost", "timeout", "fault")))
         if mode in ("duplicated", "chaos") and attempts:
             dups = [p for p in attempts if rng.random() < 0.3] or [rng.choice(attempts)]
             for d in dups:
@@ -109,7 +111,8 @@ def plan(mode: str, events_by_segment: Sequence[Sequence[int]], seed: int,
 
 def _fate(rng: random.Random) -> Fate:
     r = rng.random()
-    return "lost" if r < 0.15 else "timeout" if r < 0.3 else "deliver"
+    return ("lost" if r < 0.1 else "timeout" if r < 0.2 else "fault" if r < 0.3
+            else "deliver")
 
 
 @dataclass(frozen=True)
@@ -128,10 +131,12 @@ class Attempt:
 
     @property
     def ok(self) -> bool:
-        return self.fate == "deliver" and self.status is not None and 200 <= self.status < 300
+        return (self.fate in ("deliver", "fault") and self.status is not None
+                and 200 <= self.status < 300)
 
     def line(self) -> str:
-        answer = {"lost": "lost before the app", "timeout": f"{self.status} (answer lost)"}.get(
+        answer = {"lost": "lost before the app", "timeout": f"{self.status} (answer lost)",
+                  "fault": f"{self.status} (database failure injected)"}.get(
             self.fate, str(self.status))
         return (f"t={self.at} {self.event_type:<38} {self.object_id:<30} "
                 f"attempt {self.number}  -> {answer}")

@@ -25,6 +25,10 @@ DEFECTS = {
     "invoices.missing": "a paid invoice was never recorded",
     "invoices.unpaid_recorded": "an invoice Stripe does not hold as paid is recorded as paid",
     "delivery.rejected": "a valid, correctly signed event was refused on every retry (lost)",
+    "delivery.error_swallowed": "the app answered 2xx although applying the event failed, so "
+                                "Stripe never retries and the change is lost",
+    "delivery.partial_write": "a delivery that failed (5xx) left part of its changes saved: "
+                              "the event is not applied in one transaction",
     "delivery.crashed": "the app answered a valid delivery with a server error",
     "security.forged_signature": "an event with a forged signature was accepted",
     "security.wrong_secret": "an event signed with another endpoint's secret was accepted",

@@ -87,6 +87,8 @@ class Runner:
                 return result
             raise
         result.billing_mode = sim.billing_mode
+        self._swallowed: list[Violation] = []
+        self._customer_ids = [c.customer_id for c in sim.customers.values()]
         self.fake.world = sim.world
         self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=result.label))
@@ -119,7 +121,7 @@ class Runner:
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
-        result.violations += _delivery_violations(result.timeline)
+        result.violations += _delivery_violations(result.timeline) + self._swallowed
         for cp in result.checkpoints:
             result.violations += cp.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
@@ -142,19 +144,37 @@ class Runner:
             at, _, p, number = heapq.heappop(queue)
             ev = events[p.event]
             fate = p.fate if number == 1 else "deliver"
+            if fate == "fault" and not hasattr(self.target, "deliver_with_fault"):
+                fate = "lost"
             status = None
             if fate != "lost":
                 headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
                            "Content-Type": "application/json; charset=utf-8",
                            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
-                status = self.target.deliver(ev.body, headers)
+                if fate == "fault":
+                    before = self._states()
+                    status = self.target.deliver_with_fault(ev.body, headers)
+                    if self.target.fault_fired and status >= 500 and self._states() != before:
+                        self._swallowed.append(Violation(
+                            "delivery.partial_write", f"applying {ev.type} ({ev.id}) failed "
+                            f"and the app answered {status}, but part of it was saved",
+                            checkpoint, None, before, self._states()))
+                else:
+                    status = self.target.deliver(ev.body, headers)
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
                               checkpoint)
             out.append(attempt)
+            if fate == "fault" and self.target.fault_fired and attempt.ok:
+                self._swallowed.append(Violation(
+                    "delivery.error_swallowed", f"applying {ev.type} ({ev.id}) failed in the "
+                    f"database, yet the app answered {status}", checkpoint, None, "5xx", status))
             if not attempt.ok and number < MAX_ATTEMPTS:
                 seq += 1
                 heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
         return out
+
+    def _states(self) -> dict[str, Any]:
+        return {cid: self.target.state(cid) for cid in self._customer_ids}
 
     def _check(self, seg: Any, sim: Simulator, pending: bool) -> CheckpointResult:
         cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,
@@ -225,7 +245,8 @@ def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
         if a.number == 1:
             delivery_no += 1
         last[(a.event_id, delivery_no if a.number == 1 else -1)] = a
-        if a.status is not None and a.status >= 500 and a.event_type not in crashed:
+        if (a.status is not None and a.status >= 500 and a.fate != "fault"
+                and a.event_type not in crashed):
             crashed.add(a.event_type)
             out.append(Violation("delivery.crashed", f"the app answered {a.status} to "
                                  f"{a.event_type} ({a.event_id})", a.checkpoint, None, "2xx",

@@ -123,6 +123,7 @@ class ReferenceTarget:
     name: str = "reference"
     webhook_path: str = "/webhooks/stripe"
     portal_path: str = "/billing/portal"
+    fault_fired: bool = False
     _asgi: AsgiClient | None = field(default=None, repr=False)
     app: Any = field(default=None, repr=False)
 
@@ -162,6 +163,19 @@ class ReferenceTarget:
                                      {"content-type": "application/json", **headers}, body)
         return status
 
+    def deliver_with_fault(self, body: bytes, headers: Mapping[str, str], *,
+                           fail_at_write: int = 2) -> int:
+        """Deliver while the app's database fails at its `fail_at_write`-th write statement
+        (a lost connection mid-transaction): a correct app rolls back and answers 5xx."""
+        db = self.app.db
+        real = db.conn
+        db.conn = failing = _FailingConnection(real, fail_at_write)
+        try:
+            return self.deliver(body, headers)
+        finally:
+            db.conn = real
+            self.fault_fired = failing.fired
+
     def state(self, customer_id: str) -> dict[str, Any]:
         return self.app.state(customer_id)
 
@@ -181,3 +195,25 @@ class ReferenceTarget:
         if self._asgi is not None:
             self._asgi.close()
             self._asgi = None
+
+
+class _FailingConnection:
+    """A sqlite3 connection stand-in whose n-th INSERT/UPDATE/DELETE raises, once."""
+
+    def __init__(self, conn: Any, fail_at: int) -> None:
+        self._conn = conn
+        self._left = fail_at
+        self.fired = False
+
+    def execute(self, sql: str, *args: Any) -> Any:
+        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            self._left -= 1
+            if self._left == 0:
+                import sqlite3
+
+                self.fired = True
+                raise sqlite3.OperationalError("disk I/O error (injected by the harness)")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)

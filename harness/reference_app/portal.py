@@ -48,12 +48,16 @@ class PortalRoute:
             )
         except PortalError as exc:
             return Reply(exc.status, exc.message)
-        except stripe.InvalidRequestError as exc:
+        except stripe.StripeError as exc:
+            return self.stripe_error_reply(exc)
+        return Reply(303, "to the customer portal", location=session.url)
+
+    def stripe_error_reply(self, exc: stripe.StripeError) -> Reply:
+        """Stripe refused (4xx: say so) or failed (502: try again later); never a crash."""
+        if isinstance(exc, stripe.InvalidRequestError):
             reason = exc.user_message or exc.code or "invalid request"
             return Reply(400, f"Stripe refused the portal session: {reason}")
-        except stripe.StripeError:
-            return Reply(502, "Stripe is unavailable, try again")
-        return Reply(303, "to the customer portal", location=session.url)
+        return Reply(502, "Stripe is unavailable, try again")
 
     def session_params(self, user_id: str | None, fields: Mapping[str, str]) -> dict[str, Any]:
         user = self.signed_in_user(user_id)

@@ -3,6 +3,8 @@
 2025-03-31.basil replaced invoice.subscription with parent.subscription_details.subscription,
 removed paid / payment_intent / charge, and moved line price and proration under pricing and
 parent (https://docs.stripe.com/changelog/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects).
+`confirmation_secret` and `payments` (basil) are includable only, so events never carry them, as
+the captured basil invoice shows.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..versions import Era, at_least, era
-from .subscriptions import render_plan, render_price
+from .subscriptions import payment_method_options, render_plan, render_price
 
 
 def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any) -> dict:
@@ -22,6 +24,8 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
         "period": {"end": line.period_end, "start": line.period_start},
         "pretax_credit_amounts": [], "quantity": line.quantity,
     }
+    if era(version) >= Era.DAHLIA:  # decimal quantities (2026-03-25.dahlia)
+        out["quantity_decimal"] = str(line.quantity)
     if era(version) >= Era.BASIL:
         details = {"invoice_item": line.invoice_item, "proration": line.proration,
                    "proration_details": {"credited_items": None},
@@ -37,7 +41,7 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
     else:
         out.update({
             "amount_excluding_tax": line.amount, "invoice_item": line.invoice_item,
-            "plan": render_plan(price), "price": render_price(price),
+            "plan": render_plan(price, version), "price": render_price(price, version),
             "proration": line.proration, "proration_details": {"credited_items": None},
             "subscription": line.subscription, "subscription_item": line.subscription_item,
             "tax_amounts": [], "tax_rates": [],
@@ -80,7 +84,9 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
         "livemode": False, "metadata": {}, "next_payment_attempt": inv.next_payment_attempt,
         "number": inv.number, "on_behalf_of": None,
         "payment_settings": {"default_mandate": None,
-                             "payment_method_options": None, "payment_method_types": None},
+                             "payment_method_options": payment_method_options(
+                                 version, {"request_three_d_secure": "automatic"}),
+                             "payment_method_types": None},
         "period_end": inv.period_end, "period_start": inv.period_start,
         "post_payment_credit_notes_amount": 0, "pre_payment_credit_notes_amount": 0,
         "receipt_number": None, "rendering": None, "shipping_cost": None,
@@ -91,7 +97,8 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
                                "paid_at": inv.paid_at, "voided_at": inv.voided_at},
         "subtotal": inv.subtotal, "subtotal_excluding_tax": inv.subtotal, "test_clock": None,
         "total": inv.total, "total_discount_amounts": [], "total_excluding_tax": inv.total,
-        "total_pretax_credit_amounts": [], "webhooks_delivered_at": inv.created,
+        "total_pretax_credit_amounts": [],
+        "webhooks_delivered_at": _webhooks_delivered_at(inv),
     }
     if basil:
         out["parent"] = {"quote_details": None,
@@ -99,7 +106,6 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
                          "type": "subscription_details"} if inv.subscription else None
         out["amount_overpaid"] = 0
         out["total_taxes"] = []
-        out["confirmation_secret"] = None
     else:
         out.update({
             "application_fee_amount": None, "charge": inv.charge, "discount": None,
@@ -135,7 +141,7 @@ def render_invoice_item(ii: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["pricing"] = {"price_details": {"price": price.id, "product": price.product},
                           "type": "price_details", "unit_amount_decimal": str(price.unit_amount)}
     else:
-        out.update({"plan": render_plan(price), "price": render_price(price),
+        out.update({"plan": render_plan(price, version), "price": render_price(price, version),
                     "subscription": ii.subscription, "subscription_item": ii.subscription_item,
                     "unit_amount": price.unit_amount,
                     "unit_amount_decimal": str(price.unit_amount)})
@@ -146,5 +152,15 @@ def render_invoice_item(ii: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["customer_account"] = None
     if at_least(version, "2026-08-26"):
         out["frozen_fields"] = []
-    out["quantity_decimal"] = str(ii.quantity)
+    if era(version) >= Era.DAHLIA:  # decimal quantities (2026-03-25.dahlia), as on lines
+        out["quantity_decimal"] = str(ii.quantity)
     return out
+
+
+def _webhooks_delivered_at(inv: Any) -> int | None:
+    """When the invoice.created webhooks were delivered: null while the draft waits for them, and
+    null for invoices finalized at once (a Checkout or portal invoice: the captured basil
+    Checkout invoice shows null); set once an invoice was finalized after Stripe's hour's wait."""
+    if inv.finalized_at is not None and inv.finalized_at > inv.created:
+        return inv.created
+    return None

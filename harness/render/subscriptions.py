@@ -1,8 +1,9 @@
 """Render subscriptions, their items, prices and plans per API version.
 
 2025-03-31.basil moved current_period_start/end from the subscription to its items and removed
-`discount` (https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-subscription-current-period-start-and-end).
-Additive fields (billing_mode, ...) show in every version, as a captured pre-basil payload shows.
+`discount` and the legacy `aggregate_usage` (https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-subscription-current-period-start-and-end).
+Additive fields (billing_mode, item periods, ...) show in every version, as a captured pre-basil
+payload shows; fields added after 2025 appear from the release that introduced them.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from typing import Any
 from ..versions import Era, at_least, era
 
 
-def render_price(price: Any) -> dict[str, Any]:
-    return {
+def render_price(price: Any, version: str) -> dict[str, Any]:
+    out = {
         "id": price.id, "object": "price", "active": True, "billing_scheme": "per_unit",
         "created": 1767225600, "currency": price.currency, "custom_unit_amount": None,
         "livemode": False, "lookup_key": None, "metadata": {}, "nickname": None,
@@ -24,11 +25,14 @@ def render_price(price: Any) -> dict[str, Any]:
         "type": "recurring", "unit_amount": price.unit_amount,
         "unit_amount_decimal": str(price.unit_amount),
     }
+    if era(version) < Era.BASIL:  # captured pre-basil rendering: recurring.aggregate_usage null
+        out["recurring"]["aggregate_usage"] = None
+    return out
 
 
-def render_plan(price: Any) -> dict[str, Any]:
+def render_plan(price: Any, version: str) -> dict[str, Any]:
     """The legacy Plan view of a price, still embedded in items and single-item subscriptions."""
-    return {
+    out = {
         "id": price.id, "object": "plan", "active": True, "amount": price.unit_amount,
         "amount_decimal": str(price.unit_amount), "billing_scheme": "per_unit",
         "created": 1767225600, "currency": price.currency, "interval": price.interval,
@@ -36,6 +40,9 @@ def render_plan(price: Any) -> dict[str, Any]:
         "meter": None, "nickname": None, "product": price.product, "tiers_mode": None,
         "transform_usage": None, "trial_period_days": None, "usage_type": "licensed",
     }
+    if era(version) < Era.BASIL:  # removed in basil with legacy usage-based billing
+        out["aggregate_usage"] = None
+    return out
 
 
 def _billing_thresholds_present(version: str) -> bool:
@@ -49,12 +56,37 @@ def render_item(item: Any, sub_id: str, version: str, catalog: Any) -> dict[str,
         "id": item.id, "object": "subscription_item", "created": item.created,
         "current_period_end": item.current_period_end,
         "current_period_start": item.current_period_start,
-        "discounts": [], "metadata": {}, "plan": render_plan(price),
-        "price": render_price(price), "quantity": item.quantity, "subscription": sub_id,
+        "discounts": [], "metadata": {}, "plan": render_plan(price, version),
+        "price": render_price(price, version), "quantity": item.quantity, "subscription": sub_id,
         "tax_rates": [],
     }
     if _billing_thresholds_present(version):
         out["billing_thresholds"] = None
+    if era(version) >= Era.ENDIVE:  # trial offers (Appendix A of the fidelity reference)
+        out["current_trial"] = None
+    return out
+
+
+def _billing_mode(sub: Any) -> dict[str, Any]:
+    # Captured payloads: a flexible subscription carries updated_at (when the mode was adopted,
+    # here its creation); a classic one that never changed mode has no updated_at key.
+    if sub.billing_mode == "flexible":
+        return {"flexible": {"proration_discounts": "included"}, "type": "flexible",
+                "updated_at": sub.created}
+    return {"flexible": None, "type": "classic"}
+
+
+def payment_method_options(version: str, card: dict[str, Any]) -> dict[str, Any]:
+    """The per-method options hash of subscriptions and invoices, as captured payloads show it.
+
+    `payto` is absent from the 2025 captures and present in a 2026-02 capture; it is shown
+    from 2025-12-15.clover, the first release after it appeared.
+    """
+    out: dict[str, Any] = {"acss_debit": None, "bancontact": None, "card": card,
+                           "customer_balance": None, "konbini": None, "sepa_debit": None,
+                           "us_bank_account": None}
+    if at_least(version, "2025-12-15"):
+        out["payto"] = None
     return out
 
 
@@ -66,32 +98,27 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
         "application_fee_percent": None,
         "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None},
         "billing_cycle_anchor": sub.billing_cycle_anchor, "billing_cycle_anchor_config": None,
-        "billing_mode": {"flexible": {"proration_discounts": "included"}
-                         if sub.billing_mode == "flexible" else None,
-                         "type": sub.billing_mode, "updated_at": sub.created},
+        "billing_mode": _billing_mode(sub),
         "cancel_at": sub.cancel_at, "cancel_at_period_end": sub.cancel_at_period_end,
         "canceled_at": sub.canceled_at,
-        "cancellation_details": {"comment": sub.cancellation_comment,
-                                 "feedback": sub.cancellation_feedback,
-                                 "reason": sub.cancellation_reason},
+        "cancellation_details": _cancellation_details(sub, version),
         "collection_method": "charge_automatically", "created": sub.created,
         "currency": sub.currency, "customer": sub.customer, "days_until_due": None,
         "default_payment_method": sub.default_payment_method, "default_source": None,
         "default_tax_rates": [], "description": None, "discounts": [],
         "ended_at": sub.ended_at,
-        "invoice_settings": {"account_tax_ids": None, "issuer": {"type": "self"}},
+        "invoice_settings": _invoice_settings(version),
         "items": {"object": "list", "data": items, "has_more": False,
-                  "total_count": len(items), "url": f"/v1/subscription_items?subscription={sub.id}"},
+                  "total_count": len(items),
+                  "url": f"/v1/subscription_items?subscription={sub.id}"},
         "latest_invoice": sub.latest_invoice, "livemode": False, "metadata": dict(sub.metadata),
         "next_pending_invoice_item_invoice": None, "on_behalf_of": None,
         "pause_collection": dict(sub.pause_collection) if sub.pause_collection else None,
         "payment_settings": {
-            "payment_method_options": {
-                "acss_debit": None, "bancontact": None,
-                "card": {"network": None, "request_three_d_secure": "automatic"},
-                "customer_balance": None, "konbini": None, "sepa_debit": None,
-                "us_bank_account": None},
-            "payment_method_types": None, "save_default_payment_method": "on_subscription"},
+            "payment_method_options": payment_method_options(
+                version, {"network": None, "request_three_d_secure": "automatic"}),
+            # "off" is what the captured Checkout-created subscriptions show.
+            "payment_method_types": None, "save_default_payment_method": "off"},
         "pending_invoice_item_interval": None, "pending_setup_intent": None,
         "pending_update": None, "schedule": None, "start_date": sub.created,
         "status": sub.status, "test_clock": None, "transfer_data": None, "trial_end": None,
@@ -100,12 +127,14 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
     }
     if at_least(version, "2025-12-15"):
         out["customer_account"] = None
+    if at_least(version, "2026-04-22"):
+        out["managed_payments"] = None
     if at_least(version, "2026-05-27"):
         out["billing_schedules"] = []
     if len(sub.items) == 1:
         # Legacy single-item fields: absent from the typed SDKs, present in real payloads.
         price = catalog.price(sub.items[0].price)
-        out["plan"] = render_plan(price)
+        out["plan"] = render_plan(price, version)
         out["quantity"] = sub.items[0].quantity
     if _billing_thresholds_present(version):
         out["billing_thresholds"] = None
@@ -115,4 +144,19 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["discount"] = None
     if e >= Era.ENDIVE:
         out["status_details"] = {"paused": dict(sub.paused)} if sub.paused else None
+    return out
+
+
+def _cancellation_details(sub: Any, version: str) -> dict[str, Any]:
+    out = {"comment": sub.cancellation_comment, "feedback": sub.cancellation_feedback,
+           "reason": sub.cancellation_reason}
+    if at_least(version, "2026-08-26"):  # Billing.FeedbackOption (portal feedback_options)
+        out["feedback_option"] = None
+    return out
+
+
+def _invoice_settings(version: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"account_tax_ids": None, "issuer": {"type": "self"}}
+    if at_least(version, "2026-06-24"):  # subscription-level invoice text (2026-06-24.dahlia)
+        out.update({"custom_fields": None, "description": None, "footer": None})
     return out

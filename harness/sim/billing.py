@@ -53,7 +53,8 @@ class BillingVerbs:
                 price = self.catalog.price(item.price)
                 lines.append(InvoiceLine(
                     id=self.ids.new("il"), amount=price.unit_amount * item.quantity,
-                    description=f"{item.quantity} × {self.catalog.products[price.product]}"
+                    # Stripe writes a multiplication sign here (captured line descriptions).
+                    description=f"{item.quantity} × {self.catalog.products[price.product]}"  # noqa: RUF001
                     f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
                     period_start=item.current_period_start, period_end=item.current_period_end,
                     price=item.price, quantity=item.quantity, proration=False,
@@ -72,7 +73,8 @@ class BillingVerbs:
             id=inv_id, customer=cust.id, customer_email=cust.email, customer_name=cust.name,
             subscription=sub.id, billing_reason=reason, created=self.now,
             period_start=period[0] if period else self.now,
-            period_end=period[1] if period else self.now, lines=lines, currency=sub.currency, starting_balance=cust.balance,
+            period_end=period[1] if period else self.now, lines=lines, currency=sub.currency,
+            starting_balance=cust.balance,
         )
         self.invoices[inv.id] = inv
         return inv
@@ -88,9 +90,7 @@ class BillingVerbs:
             inv.status, inv.voided_at, inv.auto_advance = "void", self.now, False
             self.emit("invoice.voided", inv, request=request)
             return
-        self._invoice_numbers += 1
-        inv.status, inv.finalized_at = "open", self.now
-        inv.number = f"{self.ids.token(8).upper()}-{self._invoice_numbers:04d}"
+        self._open(inv)
         self.emit("invoice.finalized", inv, request=request)
         if pause and pause["behavior"] == "mark_uncollectible":
             inv.status, inv.marked_uncollectible_at, inv.auto_advance = (
@@ -98,6 +98,14 @@ class BillingVerbs:
             self.emit("invoice.marked_uncollectible", inv, request=request)
             return
         self._attempt_payment(inv, request=request)
+
+    def _open(self: World, inv: Invoice) -> None:
+        """draft -> open with its number: the customer's invoice prefix and their next sequence
+        number, as Stripe numbers invoices per customer by default (captured: "M8V0KX57-0001")."""
+        cust = self.customer(inv.customer)
+        inv.status, inv.finalized_at = "open", self.now
+        inv.number = f"{cust.invoice_prefix}-{cust.next_invoice_sequence:04d}"
+        cust.next_invoice_sequence += 1
 
     def _apply_balance(self: World, inv: Invoice, request: str) -> None:
         """A customer credit balance pays first; a negative total becomes credit."""
@@ -108,7 +116,11 @@ class BillingVerbs:
             cust.balance = new_balance
             self.emit("customer.updated", cust, before=before, request=request)
 
-    def _attempt_payment(self: World, inv: Invoice, *, request: str = "automatic") -> None:
+    def _attempt_payment(self: World, inv: Invoice, *, request: str = "automatic",
+                         counted: bool = True) -> None:
+        """Charge the invoice. `counted=False` is a payment made outside the invoice's own
+        attempts (basil Checkout pays before the invoice exists: the captured first invoice shows
+        attempted true with attempt_count 0)."""
         sub = self.subscriptions.get(inv.subscription or "")
         cust = self.customer(inv.customer)
         if inv.amount_due == 0:
@@ -117,7 +129,7 @@ class BillingVerbs:
             return
         pm_id = (sub.default_payment_method if sub else None) or cust.default_payment_method
         pm = self.payment_methods.get(pm_id or "")
-        inv.attempt_count += 1
+        inv.attempt_count += 1 if counted else 0
         inv.attempted = True
         inv.payment_intent = inv.payment_intent or self.ids.new("pi")
         if pm is not None and not pm.declines:
@@ -195,18 +207,22 @@ class BillingVerbs:
         self.emit("customer.subscription.deleted", sub, request=request)
 
     def _proration_items(self: World, sub: Subscription, old_price: str, new_price: str,
-                         quantity: int, item_id: str) -> list[InvoiceItem]:
-        """Credit for unused time on the old price, debit for the rest of the period on the new."""
+                         quantity: int, item_id: str, *, debit: bool = True) -> list[InvoiceItem]:
+        """Credit for unused time on the old price, debit for the rest of the period on the new.
+
+        `debit=False` for an interval change: the period restarts and the new price is billed
+        for a whole new period, so only the credit for the old period remains."""
         start, end = sub.items[0].current_period_start, sub.items[0].current_period_end
         remaining = max(end - self.now, 0) / max(end - start, 1)
         items = []
-        for price_id, sign, word in ((old_price, -1, "Unused"), (new_price, 1, "Remaining")):
+        sides = [(old_price, -1, "Unused"), (new_price, 1, "Remaining")][:2 if debit else 1]
+        for price_id, sign, word in sides:
             price = self.catalog.price(price_id)
             amount = sign * round(price.unit_amount * quantity * remaining)
             name = self.catalog.products[price.product]
             ii = InvoiceItem(
                 id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,
-                date=self.now, description=f"{word} time on {quantity} × {name} after "
+                date=self.now, description=f"{word} time on {quantity} × {name} after "  # noqa: RUF001
                 f"{_date(self.now)}", period_start=self.now, period_end=end, price=price_id,
                 quantity=quantity, proration=True, subscription=sub.id, subscription_item=item_id,
             )

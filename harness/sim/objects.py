@@ -25,8 +25,14 @@ class Customer(_Snap):
     default_payment_method: str | None = None
     balance: int = 0
     delinquent: bool = False
+    next_invoice_sequence: int = 1
     metadata: dict[str, str] = field(default_factory=dict)
     kind = "customer"
+
+    @property
+    def invoice_prefix(self) -> str:
+        """Eight upper-case characters that start this customer's invoice numbers."""
+        return self.id[4:12].upper()
 
 
 @dataclass

@@ -89,13 +89,12 @@ class PortalVerbs:
             sub.status = "incomplete"
             self.emit("customer.subscription.created", sub, request="checkout")
         self.emit("invoice.created", inv, request="checkout")
-        self._invoice_numbers += 1
-        inv.status, inv.finalized_at = "open", self.now
-        inv.number = f"{self.ids.token(8).upper()}-{self._invoice_numbers:04d}"
+        self._open(inv)
         self.emit("invoice.finalized", inv, request="checkout")
         if not basil:
             self.emit("payment_method.attached", pm, request="checkout")
-        self._attempt_payment(inv, request="checkout")  # pre-basil: incomplete -> active here
+        # pre-basil: incomplete -> active here; basil: Checkout's own payment already succeeded
+        self._attempt_payment(inv, request="checkout", counted=not basil)
         self.emit("checkout.session.completed", session, request="checkout")
         return sub
 
@@ -103,8 +102,11 @@ class PortalVerbs:
                     proration_behavior: str = "create_prorations") -> None:
         """The portal's plan switch: the item's price changes now.
 
-        A change of billing interval restarts the period and invoices at once, whatever the
-        proration behaviour (Stripe's rule for interval changes).
+        A change of billing interval restarts the period and invoices the new period at once,
+        whatever the proration behaviour; the credit for the unused old period follows the
+        proration behaviour (`none`: no credit; an interval change prorates by default,
+        https://stripe.com/docs/subscriptions/changing). No "remaining time" debit: the new
+        price is billed for its whole new period.
         """
         self._require_live(sub, "switch plan")
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
@@ -116,8 +118,9 @@ class PortalVerbs:
         interval_change = (old.interval, old.interval_count) != (new.interval, new.interval_count)
         before = sub.snapshot()
         proration_items = []
-        if proration_behavior != "none" or interval_change:
-            proration_items = self._proration_items(sub, old.id, new.id, item.quantity, item.id)
+        if proration_behavior != "none":
+            proration_items = self._proration_items(sub, old.id, new.id, item.quantity, item.id,
+                                                    debit=not interval_change)
         if interval_change:
             item.current_period_start = self.now
             item.current_period_end = add_interval(self.now, new.interval, new.interval_count)
@@ -137,7 +140,8 @@ class PortalVerbs:
         self.emit("invoice.created", inv)
         self._finalize(inv, request="portal")
 
-    def cancel_at_period_end(self: World, sub: Subscription, *, feedback: str | None = None) -> None:
+    def cancel_at_period_end(self: World, sub: Subscription, *,
+                             feedback: str | None = None) -> None:
         """Classic: cancel_at_period_end=true and cancel_at=period end. Flexible: only cancel_at
         (the max item period end); cancel_at_period_end stays false (billing-mode compare docs)."""
         self._require_live(sub, "cancel")

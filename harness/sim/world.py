@@ -41,7 +41,12 @@ class AccessPolicy(StrEnum):
 
 
 class IdFactory:
-    """Stripe-shaped ids from a seed: long ids carry a per-account tag as Stripe's do."""
+    """Stripe-shaped ids from a seed: long ids carry a per-account tag as Stripe's do.
+
+    Captured ids read "1" + 5 characters + the account's 10-character tag + 8 characters
+    (`sub_1SAGUA|Be0ycHroRB|HH0HMWOy`, `in_1SBiOc|Be0ycHroRB|RzEtNcba`); short ids (cus_, si_,
+    req_) are 14 characters. Stripe's leading characters follow creation time; these are random.
+    """
 
     def __init__(self, seed: int) -> None:
         self._rng = random.Random(seed)
@@ -53,7 +58,7 @@ class IdFactory:
     def new(self, prefix: str, *, short: bool = False) -> str:
         if short:  # cus_, si_, prod_ style: 14 characters
             return f"{prefix}_{self._chars(14)}"
-        return f"{prefix}_1{self._chars(6)}{self._account}{self._chars(7)}"
+        return f"{prefix}_1{self._chars(5)}{self._account}{self._chars(8)}"
 
     def token(self, n: int = 24) -> str:
         return self._chars(n)
@@ -103,15 +108,16 @@ class World(PortalVerbs, BillingVerbs):
         if self.billing_mode is None:
             self.billing_mode = default_billing_mode(self.api_version)
         if self.billing_mode not in ("classic", "flexible"):
-            raise ScenarioError(f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+            raise ScenarioError(
+                f"billing mode must be classic or flexible, not {self.billing_mode!r}")
         self.ids = IdFactory(self.seed)
         self.now = self.start
         self.segment = 0
-        self._invoice_numbers = 0
 
     # -- the event log -------------------------------------------------------------------------
 
-    def emit(self, type_: str, obj: Any, *, before: Any = None, request: str = "portal") -> SimEvent:
+    def emit(self, type_: str, obj: Any, *, before: Any = None,
+             request: str = "portal") -> SimEvent:
         """Append an event with a snapshot of `obj` (and of `before` for *.updated events).
 
         `request` is "portal" (a customer's action: Stripe's own request id, no idempotency key),

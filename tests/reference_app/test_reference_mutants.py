@@ -68,7 +68,10 @@ def _portal(user_id: str, **fields: str):
                     "customer.subscription.created", fake_stripe.put(subscription(sub_id, customer))
                 )
             )
-        status = driver.portal(user_id, **fields).status_code
+        try:
+            status = driver.portal(user_id, **fields).status_code
+        except Exception:  # the route crashed: a server would answer 500
+            status = 500
         return status, list(fake_stripe.sessions)
 
     return scenario
@@ -109,9 +112,6 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),
-    "portal_no_subscription_owner_check": _portal(
-        "u_alice", flow="subscription_cancel", subscription="sub_bob"
-    ),
 }
 
 
