@@ -97,12 +97,12 @@ def plan(mode: str, events_by_segment: Sequence[Sequence[int]], seed: int,
             for d in dups:
                 where = rng.randrange(attempts.index(d) + 1, len(attempts) + 1)
                 attempts.insert(where, Planned(d.event))
-        attempts = carry + attempts
-        carry = []
+        late = None
         if mode in ("delayed", "chaos") and i < total - 1 and seg:
             late = rng.choice(seg)  # arrives after the next checkpoint's events
             attempts = [p for p in attempts if p.event != late]
-            carry = [Planned(late)]
+        attempts = attempts + carry
+        carry = [Planned(late)] if late is not None else []
         out[i] = attempts
     if len(segs) == total:
         out[-1].extend(carry)

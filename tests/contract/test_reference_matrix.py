@@ -1,0 +1,40 @@
+"""Every built-in scenario x default API version x delivery mode against the reference app."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import Case, ReferenceTarget, Runner, list_scenarios
+from harness.delivery import DEFAULT_MODES
+from harness.versions import DEFAULT_VERSIONS
+
+SCENARIOS = list_scenarios()
+
+
+@pytest.fixture(scope="module")
+def runner():
+    target = ReferenceTarget()
+    yield Runner(target)
+    target.close()
+
+
+@pytest.mark.parametrize("delivery", DEFAULT_MODES)
+@pytest.mark.parametrize("api_version", DEFAULT_VERSIONS)
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_reference_app_stays_in_sync(runner, scenario, api_version, delivery):
+    result = runner.run_case(Case(scenario, api_version, delivery, seed=0))
+    assert result.skipped is None
+    assert result.ok, result.failure_text()
+    assert result.events > 0
+    assert all(cp.settled or cp.name != result.checkpoints[-1].name for cp in result.checkpoints)
+
+
+@pytest.mark.parametrize("billing_mode", ["classic", "flexible"])
+@pytest.mark.parametrize("scenario", ["cancel_at_period_end", "undo_cancel", "pause_resume"])
+def test_reference_app_handles_both_billing_modes(runner, scenario, billing_mode):
+    from harness import get_scenario
+
+    for version in DEFAULT_VERSIONS:
+        result = runner.run_case(Case(get_scenario(scenario), version, "shuffled", seed=3,
+                                      billing_mode=billing_mode))
+        assert result.ok, result.failure_text()
