@@ -115,11 +115,14 @@ async def _call_asgi(app: Any, method: str, path: str, query: str,
 class ReferenceTarget:
     """The built-in reference app (or one of its planted-defect mutants), in-process.
 
-    Its Stripe calls go to the fake Stripe API through an in-memory HTTP client, and deliveries
-    go through its ASGI interface, so the full HTTP handling runs without a socket.
+    Its Stripe calls go to the fake Stripe API through an in-memory HTTP client. Deliveries call
+    its webhook handler with the raw body and the signature header, exactly what its route
+    hands over (`asgi=True` sends them through the ASGI route instead, a thread hop slower);
+    portal requests always go through the ASGI route.
     """
 
     mutant: str | None = None
+    asgi: bool = False
     name: str = "reference"
     webhook_path: str = "/webhooks/stripe"
     portal_path: str = "/billing/portal"
@@ -159,6 +162,10 @@ class ReferenceTarget:
         self.app.seed_user(user_id, email, customer_id)
 
     def deliver(self, body: bytes, headers: Mapping[str, str]) -> int:
+        if not self.asgi:
+            signature = next((v for k, v in headers.items()
+                              if k.lower() == "stripe-signature"), None)
+            return self.app.webhooks.handle(body, signature).status
         status, _, _ = self._request("POST", self.webhook_path,
                                      {"content-type": "application/json", **headers}, body)
         return status

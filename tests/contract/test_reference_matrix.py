@@ -38,3 +38,17 @@ def test_reference_app_handles_both_billing_modes(runner, scenario, billing_mode
         result = runner.run_case(Case(get_scenario(scenario), version, "shuffled", seed=3,
                                       billing_mode=billing_mode))
         assert result.ok, result.failure_text()
+
+
+@pytest.mark.parametrize("scenario", ["upgrade", "payment_failed_recovered"])
+def test_deliveries_through_the_asgi_route_give_the_same_verdicts(scenario):
+    from harness import get_scenario
+
+    target = ReferenceTarget(asgi=True)
+    try:
+        runner = Runner(target)
+        for delivery in ("in_order", "retried"):
+            result = runner.run_case(Case(get_scenario(scenario), "2025-03-31.basil", delivery))
+            assert result.ok, result.failure_text()
+    finally:
+        target.close()
