@@ -79,8 +79,8 @@ def _billing_mode(sub: Any) -> dict[str, Any]:
 def payment_method_options(version: str, card: dict[str, Any]) -> dict[str, Any]:
     """The per-method options hash of subscriptions and invoices, as captured payloads show it.
 
-    `payto` is absent from the 2025 captures and present in a 2026-02 capture; it is shown
-    from 2025-12-15.clover, the first release after it appeared.
+    `payto` is absent from the 2025-09 and 2025-10 captures and present in a 2026-02 capture;
+    it is shown from 2025-12-15.clover, a release between them (the exact one is unknown).
     """
     out: dict[str, Any] = {"acss_debit": None, "bancontact": None, "card": card,
                            "customer_balance": None, "konbini": None, "sepa_debit": None,

@@ -30,6 +30,16 @@ def add_interval(start: int, interval: str, count: int) -> int:
     return start + _INTERVAL_SECONDS[interval] * count
 
 
+def next_period_end(anchor: int, start: int, interval: str, count: int) -> int:
+    """The first period boundary after `start`, counted from the billing cycle anchor, so a
+    subscription anchored on the 31st bills Feb 28 then Mar 31
+    (https://stripe.com/docs/subscriptions/billing-cycle)."""
+    n = 1
+    while (end := add_interval(anchor, interval, count * n)) <= start:
+        n += 1
+    return end
+
+
 def _days_in_month(year: int, month: int) -> int:
     import calendar
 
@@ -184,8 +194,9 @@ class BillingVerbs:
         for item in sub.items:
             price = self.catalog.price(item.price)
             item.current_period_start = item.current_period_end
-            item.current_period_end = add_interval(
-                item.current_period_start, price.interval, price.interval_count)
+            item.current_period_end = next_period_end(
+                sub.billing_cycle_anchor, item.current_period_start, price.interval,
+                price.interval_count)
         inv = self._new_invoice(sub, "subscription_cycle", cycle=True, period=ended)
         sub.latest_invoice = inv.id
         self.emit("customer.subscription.updated", sub, before=before, request="automatic")

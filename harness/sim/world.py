@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import string
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -62,6 +63,10 @@ class IdFactory:
 
     def token(self, n: int = 24) -> str:
         return self._chars(n)
+
+    def uuid(self) -> str:
+        """A version-4 UUID, the form of the idempotency keys Checkout's requests carry."""
+        return str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
 
 
 @dataclass
@@ -125,7 +130,7 @@ class World(PortalVerbs, BillingVerbs):
         "automatic" (renewals, retries: both null, which Stripe documents as automatic).
         """
         request_id = self.ids.new("req", short=True) if request == "portal" else None
-        idem = f"{self.ids.token(8)}-{self.ids.token(4)}" if request == "checkout" else None
+        idem = self.ids.uuid() if request == "checkout" else None
         event = SimEvent(
             id=self.ids.new("evt"), type=type_, created=self.now, object=obj.snapshot(),
             previous=before, request_id=request_id, idempotency_key=idem, segment=self.segment,

@@ -57,7 +57,7 @@ JSON = st.recursive(
     max_leaves=20)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.dictionaries(st.text(), JSON, max_size=6))
 def test_serialize_is_json_dumps_with_indent_2_and_utf8(event: dict) -> None:
     assert serialize(event) == json.dumps(event, indent=2, ensure_ascii=False).encode("utf-8")

@@ -6,11 +6,15 @@ event type sequence (FIDELITY.md, "Events per action") plus the keys that must m
 
 from __future__ import annotations
 
+import re
+import time
+import uuid
+
 import pytest
 
 from harness.catalog import default_catalog
 from harness.errors import ScenarioError
-from harness.render import render_event
+from harness.render import render, render_event
 from harness.sim import World
 from harness.sim.world import START_TIME
 
@@ -105,7 +109,7 @@ def test_checkout_events_carry_an_idempotency_key_and_no_request_id() -> None:
     checkout_events = [render_event(e, BASIL, p.catalog) for e in p.world.events[1:]]
     for e in checkout_events:
         assert e["request"]["id"] is None
-        assert e["request"]["idempotency_key"]
+        assert uuid.UUID(e["request"]["idempotency_key"]).version == 4  # as captured
 
 
 def test_checkout_with_a_declining_card_is_refused() -> None:
@@ -449,6 +453,29 @@ def test_renewal_bills_the_period_that_starts() -> None:
     line = invoice.lines[0]
     assert line.period_start == first_end  # the line covers the new period, billed in advance
     assert line.period_end == p.sub.current_period_end
+
+
+def test_monthly_periods_follow_the_anchor_day_through_short_months() -> None:
+    jan31 = 1769850000  # 2026-01-31 09:00 UTC
+    w = World(default_catalog(), BASIL, seed=1, start=jan31)
+    cust = w.create_customer("a@example.test", "A")
+    sub = w.checkout(cust.id, "price_pro_monthly")
+    ends = []
+    for _ in range(3):
+        ends.append(sub.current_period_end)
+        w.advance_to(sub.current_period_end + 3600)
+    days = [time.strftime("%m-%d", time.gmtime(t)) for t in ends]
+    assert days == ["02-28", "03-31", "04-30"]
+
+
+def test_invoices_are_numbered_per_customer_with_its_prefix() -> None:
+    p = Played()
+    p.world.advance_to(p.sub.current_period_end + 3600)
+    numbers = [i.number for i in p.world.invoices.values()]
+    prefix = p.customer.invoice_prefix
+    assert re.fullmatch(r"[A-Z0-9]{8}", prefix)
+    assert numbers == [f"{prefix}-0001", f"{prefix}-0002"]
+    assert render(p.customer, BASIL, p.catalog)["next_invoice_sequence"] == 3
 
 
 def test_a_failed_renewal_goes_past_due_and_the_retry_after_a_card_update_recovers() -> None:
