@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
 from .catalog import Catalog, format_validation_error, read_structured_file
 from .errors import ConfigError, ScenarioError
@@ -139,6 +139,12 @@ class Scenario(_Strict):
     requires: dict[str, str] = Field(
         default_factory=dict,
         description="min_api_version: YYYY-MM-DD; billing_mode: classic|flexible")
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str:
+        """The file the scenario came from, or its name when it was built in code."""
+        return self._source or f"scenario {self.name!r}"
 
     @model_validator(mode="before")
     @classmethod
@@ -240,6 +246,7 @@ def load_scenario(path: str | Path) -> Scenario:
         raise ConfigError(f"{path}: invalid scenario:\n{_pretty(exc)}") from None
     if scenario.name != path.stem:
         raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {path.stem!r}")
+    scenario._source = str(path)
     return scenario
 
 

@@ -89,9 +89,8 @@ class Simulator:
             try:
                 self._apply(step)
             except ScenarioError as exc:
-                raise ScenarioError(
-                    f"scenario {self.scenario.name!r}, step {number + 1} "
-                    f"({step_name(step)}): {exc}") from None
+                raise ScenarioError(f"{self.scenario.source}: steps.{number} "
+                                    f"({step_name(step)}): {exc}") from None
 
     def run(self) -> list[Segment]:
         return list(self.segments())

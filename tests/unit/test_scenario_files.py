@@ -159,16 +159,16 @@ def test_an_unknown_builtin_name_lists_the_builtins() -> None:
         get_scenario("nope")
 
 
-def test_a_plan_missing_from_the_catalog_names_the_scenario_step_and_plan(tmp_path: Path) -> None:
-    """Plans resolve against the catalog at play time, so the error names the scenario (whose
-    name is its file's) and the step rather than the path."""
+def test_a_plan_missing_from_the_catalog_names_the_file_step_and_plan(tmp_path: Path) -> None:
+    """Plans resolve against the catalog at play time; the error still names the file and the
+    step's path as the loader counts it."""
     path = write(tmp_path, "bad_plan.yaml", "name: bad_plan\n" + GOOD_HEAD +
                  "steps:\n  - checkout: {customer: alice, plan: gold}\n  - checkpoint: done\n")
     scenario = load_scenario(path)
     with pytest.raises(ScenarioError) as info:
         Simulator(scenario, "2025-03-31.basil").run()
     message = str(info.value)
-    assert "'bad_plan'" in message and "(checkout)" in message
+    assert f"{path}: steps.0 (checkout)" in message
     assert "plan 'gold' is not in the catalog (plans: basic, pro, enterprise)" in message
 
 
