@@ -34,7 +34,10 @@ def progress(total: int, *, enabled: bool = True) -> Iterator[Callable[[CaseResu
 def _console(stderr: bool = False):  # noqa: ANN202
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    stream = sys.stderr if stderr else sys.stdout
+    # Piped output (CI logs) gets a width that fits the table instead of rich's 80 columns.
+    width = None if stream.isatty() else 120
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
 
 
 def print_report(report: RunReport) -> None:

@@ -128,6 +128,7 @@ class Attempt:
     status: int | None  # the app's HTTP status; None when the attempt never reached it
     segment: int
     checkpoint: str
+    created: int | None = None  # when Stripe created the event, if not `at`
 
     @property
     def ok(self) -> bool:
@@ -138,5 +139,7 @@ class Attempt:
         answer = {"lost": "lost before the app", "timeout": f"{self.status} (answer lost)",
                   "fault": f"{self.status} (database failure injected)"}.get(
             self.fate, str(self.status))
+        late = (f"  (created t={self.created})"
+                if self.created is not None and self.created != self.at else "")
         return (f"t={self.at} {self.event_type:<38} {self.object_id:<30} "
-                f"attempt {self.number}  -> {answer}")
+                f"attempt {self.number}  -> {answer}{late}")

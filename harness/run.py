@@ -162,7 +162,7 @@ class Runner:
                 else:
                     status = self.target.deliver(ev.body, headers)
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
-                              checkpoint)
+                              checkpoint, ev.created)
             out.append(attempt)
             if fate == "fault" and self.target.fault_fired and attempt.ok:
                 self._swallowed.append(Violation(
