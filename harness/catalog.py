@@ -76,7 +76,8 @@ class Catalog:
         """The plan's first price (its monthly price in the default catalog)."""
         prices = self.prices_of(plan)
         if not prices:
-            raise ConfigError(f"plan {plan!r} is not in the catalog (plans: {', '.join(self.plans)})")
+            raise ConfigError(
+                f"plan {plan!r} is not in the catalog (plans: {', '.join(self.plans)})")
         return prices[0]
 
     def plan_of(self, price_id: str) -> str:
@@ -109,7 +110,8 @@ class Catalog:
         return cls(tuple(names), prices, products)
 
     @classmethod
-    def from_plan_prices(cls, plans: Mapping[str, list[str]], *, source: str = "[plans]") -> Catalog:
+    def from_plan_prices(cls, plans: Mapping[str, list[str]], *,
+                         source: str = "[plans]") -> Catalog:
         """A catalog made from a target file's [plans] table: plan -> price ids, lowest first.
 
         Amounts rise with rank; a price id that mentions "annual" or "year" is yearly.
@@ -143,7 +145,7 @@ DEFAULT_CATALOG_SPEC = {
 
 
 def default_catalog() -> Catalog:
-    """basic < pro < enterprise, with stable price ids (price_pro_monthly, price_pro_annual, ...)."""
+    """basic < pro < enterprise, with stable price ids (price_pro_monthly, price_pro_annual...)."""
     return Catalog.from_spec(CatalogSpec.model_validate(DEFAULT_CATALOG_SPEC))
 
 

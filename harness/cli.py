@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import ConfigError, HarnessError
+from .errors import HarnessError
 from .versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
@@ -124,9 +124,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .console import print_report, progress
 
     session = build_session(args)
-    with session:
-        with progress(session.total, enabled=not args.json) as tick:
-            report = session.run(progress=tick)
+    with session, progress(session.total, enabled=not args.json) as tick:
+        report = session.run(progress=tick)
     if args.json:
         print(report.to_json())
     else:

@@ -31,7 +31,7 @@ def progress(total: int, *, enabled: bool = True) -> Iterator[Callable[[CaseResu
         yield tick
 
 
-def _console(stderr: bool = False):  # noqa: ANN202
+def _console(stderr: bool = False):
     from rich.console import Console
 
     stream = sys.stderr if stderr else sys.stdout

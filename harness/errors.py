@@ -1,11 +1,11 @@
 """Errors the harness raises on purpose.
 
     HarnessError                      every deliberate error; the CLI prints it and exits 2
-    ├── ConfigError                   a scenario, catalog or target file is wrong (names file and field)
+    ├── ConfigError                   a scenario, catalog or target file is wrong (names the field)
     │   └── ScenarioError             a scenario cannot be played (unknown plan, impossible action)
     ├── StreamError                   an imported event stream is malformed (names file and item)
     ├── TargetError                   the app under test cannot be reached or started
-    └── InvariantViolation            a check failed (also an AssertionError, so pytest shows a failure)
+    └── InvariantViolation            a check failed (an AssertionError too: pytest shows a failure)
 """
 
 from __future__ import annotations

@@ -30,6 +30,8 @@ DEFECTS = {
     "delivery.partial_write": "a delivery that failed (5xx) left part of its changes saved: "
                               "the event is not applied in one transaction",
     "delivery.crashed": "the app answered a valid delivery with a server error",
+    "delivery.duplicate_changed_state": "delivering an event a second time changed the app's "
+                                        "state (a duplicate is not recognised as one)",
     "security.forged_signature": "an event with a forged signature was accepted",
     "security.wrong_secret": "an event signed with another endpoint's secret was accepted",
     "security.body_changed": "a body changed after signing was accepted (the signature is not "

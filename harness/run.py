@@ -22,8 +22,8 @@ from .invariants import Violation, compare_state
 from .report import CaseResult, CheckpointResult, RunReport
 from .scenario import Scenario
 from .signing import sign_payload, tampered_deliveries
-from .simulator import Simulator
 from .sim import AccessPolicy
+from .simulator import Simulator
 from .targets import CaseContext, Target
 
 DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
@@ -191,8 +191,8 @@ class Runner:
 
     def _security_checks(self, events: list[Event], sim: Simulator) -> list[Violation]:
         """Tampered copies of a real delivery: each must be refused (4xx) and change nothing."""
-        ev = next((e for e in events if e.type.startswith(("customer.subscription.", "invoice.pa"))),
-                  events[0])
+        changes_state = ("customer.subscription.", "invoice.pa")
+        ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
         before = {c.customer_id: self.target.state(c.customer_id) for c in sim.customers.values()}
         out = []
         for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
