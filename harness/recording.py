@@ -3,6 +3,12 @@
 Gives `vcr_config()` for pytest-recording's `vcr_config` fixture or `vcr.VCR(**...)`, the
 request and response scrubbers it installs, and `find_secrets` / `scan_cassettes` to audit
 cassette files. Needs the `record` extra (vcrpy): pip install "portal-harness[record]".
+
+The repository's API cassettes (cassettes/api/) replay with record mode "none": no network.
+Re-recording is opt-in: `python tests/cassettes/api_flows.py` re-records them from the fake
+Stripe; `STRIPE_TEST_KEY=sk_test_... pytest tests/cassettes --live -m live` records the same
+calls against Stripe test mode into cassettes/api/live/ (test-mode keys only), then checks them
+for secrets and compares their shapes with the fake's.
 """
 
 from __future__ import annotations
