@@ -90,6 +90,43 @@ class CaseResult:
             "timeline": [a.line() for a in self.timeline] if not self.ok else [],
         }
 
+    def __str__(self) -> str:
+        if self.skipped:
+            return f"{self.label}: skipped ({self.skipped})"
+        if self.ok:
+            return (f"{self.label}: ok ({self.billing_mode} billing, seed {self.seed}, "
+                    f"{self.events} events, {len(self.timeline)} deliveries, "
+                    f"{len(self.checkpoints)} checkpoints)")
+        return self.failure_text()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        p.text(str(self))
+
+    def _repr_html_(self) -> str:
+        """The case at a glance: verdict, one row per checkpoint, broken checks, replay command.
+        `harness.display.CaseView(result)` shows each checkpoint's deliveries and states."""
+        colour = "#888" if self.skipped else "#1a7f37" if self.ok else "#cf222e"
+        verdict = f"skipped: {self.skipped}" if self.skipped else "ok" if self.ok else "FAILED"
+        rows = []
+        for cp in self.checkpoints:
+            attempts = [a for a in self.timeline if a.segment == cp.index]
+            failed = sum(1 for a in attempts if not a.ok)
+            broken = f"<b>{len(cp.violations)}</b>" if cp.violations else "-"
+            rows.append(f"<tr><td>{cp.index + 1}</td><td>{html.escape(cp.name)}</td>"
+                        f"<td>{len(attempts)}</td><td>{failed}</td>"
+                        f"<td>{'yes' if cp.settled else 'no, events in flight'}</td>"
+                        f"<td>{broken}</td></tr>")
+        checks = "".join(f"<li><b>{html.escape(v.check)}</b>: {html.escape(v.message)} "
+                         f"<i>({html.escape(v.defect)})</i></li>" for v in self.violations)
+        return (f"<p><b>{html.escape(self.label)}</b> ({self.billing_mode} billing, seed "
+                f"{self.seed}, target {html.escape(self.target)}): <b style='color:{colour}'>"
+                f"{html.escape(verdict)}</b>, {self.events} events, {len(self.timeline)} "
+                "deliveries</p><table><thead><tr><th>#</th><th>checkpoint</th>"
+                "<th>deliveries</th><th>failed attempts</th><th>settled</th>"
+                f"<th>broken checks</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
+                + (f"<ul>{checks}</ul>" if checks else "")
+                + f"<p>Replay: <code>{html.escape(self.replay)}</code></p>")
+
 
 @dataclass
 class RunReport:
@@ -164,3 +201,7 @@ class RunReport:
 
     def __str__(self) -> str:
         return self.summary_line()
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        # IPython's plain-text view: the summary, not the dataclass repr of every case.
+        p.text(str(self))

@@ -23,6 +23,7 @@ LAYERS = [
     {"report", "portal_contract"},
     {"run"},
     {"streams", "recording", "config", "http_target", "session"},
+    {"replay", "fuzz", "strategies", "display", "serve"},
 ]
 SIDE_ROOMS = {
     # the fake Stripe API serves the World: it may use the Stripe half of the pipeline only
