@@ -156,12 +156,16 @@ def _validate(data: object, source: str) -> CatalogSpec:
         raise ConfigError(f"{source}: invalid catalog:\n{format_validation_error(exc)}") from None
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """One line per problem: the dotted field path and what is wrong with it."""
+def format_validation_error(exc: ValidationError, *, brackets: bool = False) -> str:
+    """One line per problem: the dotted field path (in [ ] for TOML tables) and what is wrong."""
     lines = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        if brackets:
+            where = f"[{where}]"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
         lines.append(f"  {where}: {msg}")
     return "\n".join(lines)
 

@@ -243,22 +243,11 @@ def load_scenario(path: str | Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(f"{path}: invalid scenario:\n{_pretty(exc)}") from None
+        raise ConfigError(f"{path}: invalid scenario:\n{format_validation_error(exc)}") from None
     if scenario.name != path.stem:
         raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {path.stem!r}")
     scenario._source = str(path)
     return scenario
-
-
-def _pretty(exc: ValidationError) -> str:
-    lines = []
-    for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key"
-        lines.append(f"  {where + ': ' if where else ''}{msg}")
-    return "\n".join(lines)
 
 
 def builtin_scenarios_dir() -> Path:
