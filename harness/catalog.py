@@ -160,7 +160,10 @@ def format_validation_error(exc: ValidationError, *, brackets: bool = False) -> 
     """One line per problem: the dotted field path (in [ ] for TOML tables) and what is wrong."""
     lines = []
     for err in exc.errors():
-        where = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        if not err["loc"]:  # a whole-model check: its message names its own paths
+            lines.append("  " + err["msg"].removeprefix("Value error, ").strip())
+            continue
+        where = ".".join(str(p) for p in err["loc"])
         if brackets:
             where = f"[{where}]"
         msg = err["msg"].removeprefix("Value error, ")

@@ -218,8 +218,8 @@ def _parse_step(index: int, raw: Any) -> Any:
         try:
             return model.model_validate(params or {})
         except ValidationError as exc:
-            detail = format_validation_error(exc).replace("  ", f"  steps.{index}.{action}.", 1)
-            raise ValueError(f"steps.{index} ({action}):\n{detail}") from None
+            detail = format_validation_error(exc).replace("  ", f"  steps.{index}.{action}.")
+            raise ValueError(detail.strip()) from None
     raise ValueError(f"steps.{index}: a step is a mapping with exactly one action key, got {raw!r}")
 
 
