@@ -1,7 +1,8 @@
 """Invariants: compare what the app believes with what Stripe knows, and name each defect.
 
 Takes the expected BillingState (from the simulator) and the app's (from the target); gives
-`Violation`s. A field the app does not report (None) is not checked. Each check has a plain-words
+`Violation`s. A field the app does not report (no such key or column) is not checked; a NULL
+where Stripe holds a value is a mismatch. Each check has a plain-words
 defect class, so a failure reads "a duplicate delivery recorded the invoice twice", not a diff.
 """
 
@@ -127,8 +128,10 @@ def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *
                   exp_sub["status"], None)
             continue
         for key in _SUB_FIELDS:
-            got = act_sub.get(key)
-            if got is None or got == exp_sub[key]:
+            if key not in act_sub:  # a column the app does not have is not checked
+                continue
+            got = act_sub[key]
+            if got == exp_sub[key]:
                 continue
             v(f"state.{key}", f"{sid}: {key} is {got!r}, Stripe says {exp_sub[key]!r}",
               exp_sub[key], got)

@@ -12,6 +12,7 @@
 //   GET  /dashboard/billing       where the portal sends the customer back
 //   POST /__test/users            test only: create a user linked to a Stripe customer
 //   GET  /__test/state            test only: what the app believes about one customer
+//   POST /__test/reset            test only: delete every user, subscription, invoice and event
 //
 // Flaw switches (env BUG, comma separated), for demonstrating what the harness catches:
 //   snapshot   apply the event's data.object as-is instead of fetching the subscription
@@ -441,6 +442,13 @@ async function seedUserRoute(req, res) {
   return send(res, 201, user);
 }
 
+function resetRoute(res) {
+  transaction(() => {
+    for (const table of ['webhook_events', 'invoices', 'subscriptions', 'users']) run(`DELETE FROM ${table}`);
+  });
+  return send(res, 204, '');
+}
+
 function stateRoute(url, res) {
   const customerId = url.searchParams.get('customer_id');
   if (!customerId) return send(res, 400, { error: 'customer_id is required' });
@@ -494,6 +502,7 @@ async function route(req, res) {
   }
   if (TEST_ROUTES && key === 'POST /__test/users') return seedUserRoute(req, res);
   if (TEST_ROUTES && key === 'GET /__test/state') return stateRoute(url, res);
+  if (TEST_ROUTES && key === 'POST /__test/reset') return resetRoute(res);
   return send(res, 404, { error: 'not found' });
 }
 
@@ -511,6 +520,7 @@ async function main() {
   });
   const stop = () => {
     server.close(() => process.exit(0));
+    server.closeIdleConnections(); // keep-alive clients must not hold the shutdown
     setTimeout(() => process.exit(0), 2000).unref();
   };
   process.on('SIGTERM', stop);

@@ -9,15 +9,16 @@ Routes
   GET  /dashboard/billing       where the portal sends the customer back
   POST /__test/users            test only: create a user linked to a Stripe customer
   GET  /__test/state            test only: what the app believes about one customer (JSON)
+  POST /__test/reset            test only: delete every user, subscription, invoice and event
 
 Environment
   PORT, HOST, DB_PATH, APP_URL, STRIPE_API_BASE, STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET,
   STRIPE_PORTAL_CONFIGURATION (optional), PLAN_PRICES (optional JSON), APP_ENV, BUG
 
 Flaw switches (env BUG, comma separated), for demonstrating what the harness catches:
-  period_top_level   read subscription.current_period_end, which API 2025-03-31.basil removed
-                     (the period moved to items.data[].current_period_end): the app stores
-                     NULL as the renewal date
+  period_top_level   read subscription["current_period_end"], as code written before API
+                     2025-03-31.basil does; basil moved it to items.data[].current_period_end,
+                     so every subscription event fails with KeyError and is answered 500
   cancel_flag_only   treat only cancel_at_period_end as "cancellation scheduled"; in flexible
                      billing mode (the default for new subscriptions from 2025-09-30.clover)
                      Stripe leaves it false and sets cancel_at instead
@@ -146,6 +147,9 @@ class BillingApp:
         )
         os.makedirs(os.path.dirname(config.db_path), exist_ok=True)
         with contextlib.closing(sqlite3.connect(config.db_path, timeout=30)) as conn:
+            # Write-ahead log: readers (the dashboard, a test reading the file) never block the
+            # webhook writer, and a commit appends to the log instead of rewriting pages.
+            conn.execute("PRAGMA journal_mode=WAL")
             conn.executescript(SCHEMA)  # executescript manages its own transaction
         # Webhooks for one subscription are handled one at a time, so a slow API fetch
         # for an earlier delivery never overwrites what a later delivery fetched.
@@ -158,6 +162,7 @@ class BillingApp:
     def db(self, write: bool = True) -> Iterator[sqlite3.Connection]:
         """A connection whose block is one transaction (committed on success)."""
         conn = sqlite3.connect(self.config.db_path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA synchronous=NORMAL")  # the usual setting with WAL: durable enough
         conn.row_factory = sqlite3.Row
         try:
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -181,7 +186,7 @@ class BillingApp:
         items = (sub.get("items") or {}).get("data") or []
         item = items[0] if items else {}
         if "period_top_level" in self.config.bugs:
-            period_end = sub.get("current_period_end")  # gone since basil: always None
+            period_end = sub["current_period_end"]  # gone since basil: KeyError
         else:
             period_end = item.get("current_period_end")
         # "A cancellation is scheduled": classic billing mode sets cancel_at_period_end,
@@ -343,6 +348,12 @@ class BillingApp:
             "paid_invoices": [r["stripe_invoice_id"] for r in invoices],
         }
 
+    def reset(self) -> None:
+        """Test only: forget every user, subscription, invoice and processed event."""
+        with self.db() as conn:
+            for table in ("webhook_events", "invoices", "subscriptions", "users"):
+                conn.execute(f"DELETE FROM {table}")
+
     def user(self, user_id: str | None) -> sqlite3.Row | None:
         if not user_id:
             return None
@@ -359,6 +370,9 @@ def _id_of(value: Any) -> str | None:
 class Handler(BaseHTTPRequestHandler):
     app: BillingApp  # set on the subclass made by serve()
     protocol_version = "HTTP/1.1"
+    # Headers and body go out as two writes; with Nagle's algorithm on, the second waits for
+    # the client's delayed ACK (about 40 ms on Linux) on every keep-alive response.
+    disable_nagle_algorithm = True
 
     # ------------------------------------------------------------ plumbing
 
@@ -427,6 +441,9 @@ class Handler(BaseHTTPRequestHandler):
             return self._portal()
         if path == "/__test/users" and self.app.config.test_routes:
             return self._seed(raw)
+        if path == "/__test/reset" and self.app.config.test_routes:
+            self.app.reset()
+            return self._send(HTTPStatus.NO_CONTENT)
         return self._send(404, {"error": "not found"})
 
     def _webhook(self, raw: bytes) -> None:

@@ -131,7 +131,10 @@ class Database:
         self.conn.execute(
             "INSERT INTO users (id, email, stripe_customer_id) VALUES (?, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET email = excluded.email, "
-            "stripe_customer_id = excluded.stripe_customer_id",
+            "stripe_customer_id = excluded.stripe_customer_id, "
+            # A new billing account starts on the free plan until its subscriptions say more.
+            "plan = CASE WHEN users.stripe_customer_id IS excluded.stripe_customer_id "
+            "THEN users.plan ELSE 'free' END",
             (user_id, email, stripe_customer_id),
         )
 
