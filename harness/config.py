@@ -104,8 +104,17 @@ class PortalSection(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class StripeSection(_Strict):
+    """Where the harness serves its fake Stripe API (a fixed port lets an app you start
+    yourself be configured ahead of time: STRIPE_API_BASE=http://127.0.0.1:PORT)."""
+
+    port: int = Field(default=0, ge=0, le=65535)
+    host: str = "127.0.0.1"
+
+
 class TargetSpec(_Strict):
     name: str | None = None
+    stripe: StripeSection = Field(default_factory=StripeSection)
     app: AppSection | None = None
     webhook: WebhookSection
     plans: dict[str, list[str]] = Field(min_length=1)
@@ -116,7 +125,7 @@ class TargetSpec(_Strict):
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": TargetSpec, "app": AppSection, "webhook": WebhookSection, "seed": SeedSection,
-    "state": StateSection, "portal": PortalSection,
+    "state": StateSection, "portal": PortalSection, "stripe": StripeSection,
 }
 
 

@@ -83,7 +83,8 @@ class Session:
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
-            fake = stack.enter_context(_served_fake(catalog))
+            fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
+                                                    target_file.spec.stripe.port))
             target = target_file.build_target(fake, secret_holder=secret)
             stack.enter_context(target)
         else:
@@ -130,13 +131,17 @@ class Session:
 
 
 @contextlib.contextmanager
-def _served_fake(catalog: Catalog) -> Any:
+def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> Any:
     """The fake Stripe API on a real loopback port, for apps in other processes."""
     from .fake_stripe import FakeStripe
     from .sim import World
 
     fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
-    fake.start()
+    try:
+        fake.start(host=host, port=port)
+    except OSError as exc:
+        raise ConfigError(f"[stripe].port {port}: cannot serve the fake Stripe API on "
+                          f"{host}:{port}: {exc}") from None
     try:
         yield fake
     finally:

@@ -81,8 +81,11 @@ class LocalServer:
 
     def __init__(self, dispatch: Dispatch, host: str = "127.0.0.1", port: int = 0) -> None:
         self._dispatch = dispatch
-        self._server = make_server(host, port, self._app, threaded=True,
-                                   request_handler=_QuietHandler)
+        try:
+            self._server = make_server(host, port, self._app, threaded=True,
+                                       request_handler=_QuietHandler)
+        except SystemExit:  # werkzeug prints "Address already in use" and exits
+            raise OSError(f"{host}:{port} is already in use") from None
         self.host = host
         self.port = self._server.server_port
         self._thread = threading.Thread(target=self._server.serve_forever,
