@@ -87,7 +87,7 @@ class Simulator:
                 self.world.segment = index
                 continue
             try:
-                self._apply(step)
+                self.apply(step)
             except ScenarioError as exc:
                 raise ScenarioError(f"{self.scenario.source}: steps.{number} "
                                     f"({step_name(step)}): {exc}") from None
@@ -97,7 +97,8 @@ class Simulator:
 
     # -- steps -------------------------------------------------------------------------------
 
-    def _apply(self, step: Any) -> None:
+    def apply(self, step: Any) -> None:
+        """Play one non-checkpoint step on the world now (raises ScenarioError if it can't)."""
         w = self.world
         if isinstance(step, Advance):
             if step.to == "next_renewal":

@@ -198,7 +198,7 @@ class _PortalMachine:
             return True
         try:
             # The simulator's own dispatch, so these rules and a scenario run cannot drift apart.
-            self.sim._apply(ACTIONS[action].model_validate(params))
+            self.sim.apply(ACTIONS[action].model_validate(params))
         except ScenarioError:
             return False
         if action == "advance" and self.kept and "checkpoint" not in self.kept[-1]:

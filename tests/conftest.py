@@ -4,11 +4,14 @@
     ci              200 examples, derandomized (the same examples on every run), no deadline,
                     and a reproduce blob printed with any failure
 
-Choose one with `--hypothesis-profile ci`. Neither keeps an example database, so a run never
+Choose one with `--hypothesis-profile ci`; where the CI environment variable is set (as CI
+services and this project's .ci/run set it) the default is ci. Neither keeps an example database, so a run never
 depends on an earlier one and the working tree stays clean.
 """
 
 from __future__ import annotations
+
+import os
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -23,4 +26,4 @@ settings.register_profile(
 
 def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("hypothesis_profile", None):
-        settings.load_profile("dev")
+        settings.load_profile("ci" if os.environ.get("CI") else "dev")

@@ -56,6 +56,24 @@ def field(obj: Any, *path: str | int) -> Any:
     return obj
 
 
+def text(obj: Any, *path: str | int) -> str:
+    """A field that must be a string (an id, a status); anything else is a MalformedEventError."""
+    value = field(obj, *path)
+    if not isinstance(value, str):
+        raise MalformedEventError(f"{'.'.join(map(str, path))} must be a string")
+    return value
+
+
+def integer(obj: Any, *path: str | int, nullable: bool = False) -> int | None:
+    """A field that must be a 64-bit integer (an amount, a unix time), or null if allowed."""
+    value = field(obj, *path)
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) >= 2**63:
+        raise MalformedEventError(f"{'.'.join(map(str, path))} must be an integer")
+    return value
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -148,23 +166,23 @@ class WebhookProcessor:
     # Handlers: each returns True when it wrote something.
 
     def on_subscription_event(self, db: Database, snapshot: dict[str, Any]) -> bool:
-        if db.user_by_customer(field(snapshot, "customer")) is None:
+        if db.user_by_customer(text(snapshot, "customer")) is None:
             return False
         self.save_subscription(db, self.current_subscription(snapshot))
         return True
 
     def on_invoice_paid(self, db: Database, invoice: dict[str, Any]) -> bool:
-        customer = field(invoice, "customer")
+        customer = text(invoice, "customer")
         if db.user_by_customer(customer) is None:
             return False
         # Paid is final for an invoice, so the snapshot is safe to record as is.
         db.record_invoice(
             InvoiceRow(
-                stripe_invoice_id=field(invoice, "id"),
+                stripe_invoice_id=text(invoice, "id"),
                 stripe_customer_id=customer,
                 stripe_subscription_id=self.invoice_subscription_id(invoice),
-                status=field(invoice, "status"),
-                amount_paid=field(invoice, "amount_paid"),
+                status=text(invoice, "status"),
+                amount_paid=integer(invoice, "amount_paid"),
                 recorded_at=self.now(),
             )
         )
@@ -172,44 +190,44 @@ class WebhookProcessor:
 
     def on_invoice_payment_failed(self, db: Database, invoice: dict[str, Any]) -> bool:
         subscription_id = self.invoice_subscription_id(invoice)
-        if subscription_id is None or db.user_by_customer(field(invoice, "customer")) is None:
+        if subscription_id is None or db.user_by_customer(text(invoice, "customer")) is None:
             return False
         self.save_subscription(db, self.fetch_subscription(subscription_id))
         return True
 
     def on_checkout_session_completed(self, db: Database, session: dict[str, Any]) -> bool:
-        customer = field(session, "customer")
-        if customer is None:
+        if field(session, "customer") is None:  # a guest checkout has no customer to link
             return False
+        customer = text(session, "customer")
         user_id = session.get("client_reference_id")
-        user = db.user(user_id) if user_id else None
+        user = db.user(user_id) if isinstance(user_id, str) else None
         if user is not None and db.user_by_customer(customer) is None:
             db.link_customer(user.id, customer)
         if db.user_by_customer(customer) is None:
             return False
         # The subscription events may have arrived before this one and been skipped.
         if session.get("subscription"):
-            self.save_subscription(db, self.fetch_subscription(session["subscription"]))
+            self.save_subscription(db, self.fetch_subscription(text(session, "subscription")))
         return True
 
     # Reading Stripe objects.
 
     def current_subscription(self, snapshot: dict[str, Any]) -> dict[str, Any]:
         """What Stripe says about the event's subscription now; the snapshot may be stale."""
-        return self.fetch_subscription(field(snapshot, "id"))
+        return self.fetch_subscription(text(snapshot, "id"))
 
     def fetch_subscription(self, subscription_id: str) -> dict[str, Any]:
         return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
 
     def subscription_row(self, sub: dict[str, Any]) -> SubscriptionRow:
         return SubscriptionRow(
-            stripe_subscription_id=field(sub, "id"),
-            stripe_customer_id=field(sub, "customer"),
-            status=field(sub, "status"),
-            stripe_price_id=field(sub, "items", "data", 0, "price", "id"),
+            stripe_subscription_id=text(sub, "id"),
+            stripe_customer_id=text(sub, "customer"),
+            status=text(sub, "status"),
+            stripe_price_id=text(sub, "items", "data", 0, "price", "id"),
             current_period_end=self.period_end(sub),
             cancel_at_period_end=self.cancellation_pending(sub),
-            cancel_at=field(sub, "cancel_at"),
+            cancel_at=integer(sub, "cancel_at", nullable=True),
             paused=self.is_paused(sub),
             collection_paused=self.collection_paused(sub),
             updated_at=self.now(),
@@ -219,7 +237,7 @@ class WebhookProcessor:
         # basil (2025-03-31) removed Subscription.current_period_end; the item's period is
         # present in every version. docs.stripe.com/changelog/basil/2025-03-31/
         # deprecate-subscription-current-period-start-and-end
-        return field(sub, "items", "data", 0, "current_period_end")
+        return integer(sub, "items", "data", 0, "current_period_end")
 
     def cancellation_pending(self, sub: dict[str, Any]) -> bool:
         # Classic billing mode sets cancel_at_period_end; flexible mode (the default from
@@ -239,9 +257,13 @@ class WebhookProcessor:
         # basil moved invoice.subscription to invoice.parent.subscription_details.subscription;
         # the presence of "parent" tells which rendering this is.
         if "parent" not in invoice:
-            return field(invoice, "subscription")
-        details = (invoice["parent"] or {}).get("subscription_details")
-        return field(details, "subscription") if details else None
+            subscription = field(invoice, "subscription")
+            return None if subscription is None else text(invoice, "subscription")
+        parent = invoice["parent"] or {}
+        if not isinstance(parent, dict):
+            raise MalformedEventError("parent must be an object")
+        details = parent.get("subscription_details")
+        return text(details, "subscription") if details else None
 
     # Plan policy.
 
