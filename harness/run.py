@@ -193,11 +193,11 @@ class Runner:
         """Tampered copies of a real delivery: each must be refused (4xx) and change nothing."""
         changes_state = ("customer.subscription.", "invoice.pa")
         ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
-        before = {c.customer_id: self.target.state(c.customer_id) for c in sim.customers.values()}
         out = []
         for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
+            before = self._states()  # each variant is judged on its own effect
             status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
-            after = {cid: self.target.state(cid) for cid in before}
+            after = self._states()
             if not 400 <= status < 500:
                 out.append(Violation(f"security.{kind}", f"{kind.replace('_', ' ')} delivery of "
                                      f"{ev.type} answered {status}, not 4xx", None, None,
