@@ -4,9 +4,9 @@
     ci              200 examples, derandomized (the same examples on every run), no deadline,
                     and a reproduce blob printed with any failure
 
-Choose one with `--hypothesis-profile ci`; where the CI environment variable is set (as CI
-services and this project's .ci/run set it) the default is ci. Neither keeps an example database, so a run never
-depends on an earlier one and the working tree stays clean.
+Choose one with `--hypothesis-profile ci`; where the CI environment variable is set (CI
+services set it) the default is ci. Neither keeps an example database, so a run never depends
+on an earlier one and the working tree stays clean.
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-
 import stripe
 
 from .db import Database, InvoiceRow, SubscriptionRow
