@@ -1,8 +1,9 @@
 """portal-harness: simulate the Stripe Customer Portal and prove billing code stays in sync.
 
 The pipeline: scenario -> Simulator -> Event (rendered per API version) -> signed delivery by
-plan -> Target -> invariants -> RunReport. Optional parts are submodules: harness.strategies
-(hypothesis), harness.recording (vcrpy), harness.streams (event-stream cassettes).
+plan -> Target -> invariants -> RunReport. More in submodules: harness.strategies and
+harness.fuzz (hypothesis), harness.recording (vcrpy), harness.streams and harness.replay
+(event-stream cassettes), harness.display (tables and timelines for notebooks).
 """
 
 from ._version import __version__

@@ -20,9 +20,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .catalog import Catalog
 from .errors import ConfigError
+from .run import DEFAULT_WEBHOOK_SECRET
 from .versions import check_version
 
-DEFAULT_SECRET = "whsec_portalharness0000000000000000000"
+DEFAULT_SECRET = DEFAULT_WEBHOOK_SECRET  # the one the reference runs use
 
 # What each placeholder becomes. The first group can be used anywhere in the file; the second
 # only where the harness acts for one user ([seed], [state], [portal]).
