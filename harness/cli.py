@@ -10,7 +10,6 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from .errors import HarnessError
 from .versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
@@ -113,17 +112,11 @@ def cmd_events(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_session(args: argparse.Namespace) -> Any:
-    """The runner, the cases and a closer for the command line's matrix arguments."""
-    from .session import Session
-
-    return Session.from_args(args)
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     from .console import print_report, progress
+    from .session import Session
 
-    session = build_session(args)
+    session = Session.from_args(args)
     with session, progress(session.total, enabled=not args.json) as tick:
         report = session.run(progress=tick)
     if args.json:

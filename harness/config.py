@@ -165,7 +165,7 @@ class TargetFile:
                 "webhook_secret": self.webhook_secret, "tmp": tmp, "python": sys.executable,
                 "port": str(free_port()), "plans": json.dumps(self.spec.plans)}
 
-    def build_target(self, fake: Any, secret_holder: str | None = None) -> Any:
+    def build_target(self, fake: Any) -> Any:
         """An HttpTarget for this file (with the portal checks when [portal] is given)."""
         from .http_target import HttpPortalTarget, HttpTarget
 

@@ -238,13 +238,8 @@ class Runner:
 
 def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
     out: list[Violation] = []
-    last: dict[tuple[str, int], Attempt] = {}
     crashed: set[str] = set()
-    delivery_no = 0
     for a in timeline:
-        if a.number == 1:
-            delivery_no += 1
-        last[(a.event_id, delivery_no if a.number == 1 else -1)] = a
         if (a.status is not None and a.status >= 500 and a.fate != "fault"
                 and a.event_type not in crashed):
             crashed.add(a.event_type)

@@ -16,7 +16,7 @@ from .catalog import Catalog, default_catalog, load_catalog
 from .delivery import DEFAULT_MODES, MODES
 from .errors import ConfigError
 from .report import CaseResult, RunReport
-from .run import Case, Runner
+from .run import DEFAULT_WEBHOOK_SECRET, Case, Runner
 from .scenario import Scenario, get_scenario, list_scenarios
 from .sim import AccessPolicy
 from .versions import DEFAULT_VERSIONS, check_version
@@ -72,7 +72,7 @@ class Session:
         modes = list(deliveries or DEFAULT_MODES)
         catalog: Catalog = load_catalog(catalog_path) if catalog_path else default_catalog()
         enabled_events = None
-        secret = None
+        secret = DEFAULT_WEBHOOK_SECRET
         if config:
             if mutant:
                 raise ConfigError("--mutant applies to the reference app, not to --config")
@@ -85,7 +85,7 @@ class Session:
             secret = target_file.webhook_secret
             fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
                                                     target_file.spec.stripe.port))
-            target = target_file.build_target(fake, secret_holder=secret)
+            target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
             from .targets import ReferenceTarget
@@ -104,10 +104,9 @@ class Session:
             fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
         chosen: list[Scenario] = ([get_scenario(s) for s in scenarios] if scenarios
                                   else list_scenarios())
-        runner = Runner(target, catalog, policy=AccessPolicy(policy or "not_ended"),
+        runner = Runner(target, catalog, webhook_secret=secret,
+                        policy=AccessPolicy(policy or "not_ended"),
                         enabled_events=enabled_events, check_security=security, fake=fake)
-        if secret:
-            runner.webhook_secret = secret
         prefix = "portal-harness run"
         if config:
             prefix += f" --config {config}"
