@@ -28,7 +28,7 @@ from .errors import StripeApiError
 from .forms import decode_form
 from .handlers import Call, Handler
 from .routes import CONTROL_PREFIX, ROUTES, Route
-from .transport import DispatchHTTPClient, LocalServer
+from .transport import Dispatch, DispatchHTTPClient, LocalServer
 
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
 _ALPHABET = string.ascii_letters + string.digits
@@ -70,6 +70,8 @@ class FakeStripe:
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
         self.routes: list[Route] = list(ROUTES)
+        # Pages a browser opens (harness.hosted installs them): tried before the JSON API.
+        self.pages: Dispatch | None = None
         self.lock = threading.RLock()
         self._server: LocalServer | None = None
         self.reset(world)
@@ -115,6 +117,10 @@ class FakeStripe:
                  body: bytes) -> tuple[int, dict[str, str], bytes]:
         """Answer one request: (status, response headers, JSON body)."""
         method = method.upper()
+        if self.pages is not None:
+            page = self.pages(method, path, query, headers, body)
+            if page is not None:
+                return page
         lowered = {k.lower(): v for k, v in headers.items()}
         sent_version = lowered.get("stripe-version")
         idem = lowered.get("idempotency-key") if method == "POST" else None

@@ -50,12 +50,14 @@ class PortalVerbs:
         return pm
 
     def checkout(self: World, customer_id: str, price_id: str, *, quantity: int = 1,
-                 card: str = "visa", client_reference_id: str | None = None) -> Subscription:
+                 card: str = "visa", client_reference_id: str | None = None,
+                 session_id: str | None = None) -> Subscription:
         """Stripe Checkout in subscription mode, paid by card.
 
         From 2025-03-31.basil the subscription is created only after the payment succeeds
         (https://docs.stripe.com/changelog/basil/2025-03-31/checkout-legacy-subscription-upgrade);
         before, it was created `incomplete` and turned `active` when the first invoice was paid.
+        `session_id` completes a session the app created earlier (the hosted Checkout page).
         """
         cust = self.customer(customer_id)
         price = self.catalog.price(price_id)
@@ -76,7 +78,8 @@ class PortalVerbs:
         inv = self._new_invoice(sub, "subscription_create", cycle=True)
         sub.latest_invoice = inv.id
         session = CheckoutSession(
-            id="cs_test_" + self.ids.token(58), customer=cust.id, customer_email=cust.email,
+            id=session_id or "cs_test_" + self.ids.token(58), customer=cust.id,
+            customer_email=cust.email,
             created=start, subscription=sub.id, invoice=inv.id, amount_total=inv.total,
             currency=price.currency, client_reference_id=client_reference_id,
         )
