@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
                     "environment to give your app, then: POST /_harness/play (fields scenario, "
                     "api_version, seed, delivery, webhook_url, billing_mode; form or JSON) plays "
                     "a scenario and forwards its signed events; POST /_harness/reset starts "
-                    "over; GET /_harness/events lists what was delivered.")
+                    "over; GET /_harness/events lists what was delivered. Portal and Checkout "
+                    "session urls open local pages whose actions send their events to "
+                    "--webhook-url.")
     p.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"loopback port (default {DEFAULT_PORT}; 0 picks a free one)")
     p.add_argument("--api-version", default=PINNED_VERSION, choices=KNOWN_VERSIONS, metavar="V",
@@ -36,6 +38,8 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
                    help="where plays deliver events (a play request may name another)")
     p.add_argument("--webhook-secret", metavar="S", default=None,
                    help="the endpoint's signing secret, whsec_... (default: the harness's)")
+    p.add_argument("--save-journey", metavar="FILE.yaml", default=None,
+                   help="on stop, save what was done on the hosted pages as a scenario file")
     common_sim(p)
     p.set_defaults(func=cmd_serve)
 
@@ -61,6 +65,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
               " -d delivery=shuffled")
         print(f"# events: curl -s {service.url}/_harness/events")
         print(f"# reset:  curl -s -X POST {service.url}/_harness/reset")
+        print(f"# hosted pages: portal sessions open {service.url}/p/session/..., Checkout "
+              f"sessions {service.url}/c/pay/...")
         print("# Ctrl-C to stop", flush=True)
         previous = signal.signal(signal.SIGTERM, lambda *_: stopped.set())
         try:
@@ -70,5 +76,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
             pass
         finally:
             signal.signal(signal.SIGTERM, previous)
+        saved = _save_journey(service, args.save_journey)
     print("portal-harness: serve stopped", file=sys.stderr)
+    return saved
+
+
+def _save_journey(service: object, path: str | None) -> int:
+    from .errors import ConfigError
+
+    if not path:
+        return 0
+    pages = service.pages  # type: ignore[attr-defined]
+    if not pages.journal.steps:
+        print(f"portal-harness: nothing done on the hosted pages; {path} not written",
+              file=sys.stderr)
+        return 0
+    try:
+        written = pages.save_journey(path)
+    except (ConfigError, OSError) as exc:
+        print(f"portal-harness: --save-journey {path}: {exc}", file=sys.stderr)
+        return 2
+    print(f"portal-harness: journey saved to {written}", file=sys.stderr)
     return 0

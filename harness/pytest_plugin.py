@@ -2,8 +2,9 @@
 
 With --harness-config FILE every case (scenario x API version x delivery mode) becomes one item,
 `harness::upgrade[2025-03-31.basil-shuffled]`; the app is started once and always stopped.
-Fixtures: fake_stripe, reference_app, harness_api_version, harness_seed, harness_webhook_secret,
-harness_session. Imports only pytest and the standard library here; no autouse fixtures.
+Fixtures: fake_stripe, reference_app, hosted_pages, harness_api_version, harness_seed,
+harness_webhook_secret, harness_session. Imports only pytest and the standard library here;
+no autouse fixtures.
 """
 
 from __future__ import annotations
@@ -256,6 +257,26 @@ def reference_app(fake_stripe: Any, harness_api_version: str,
         webhook_secret=harness_webhook_secret, api_version=harness_api_version,
         price_plans=catalog.price_plans(), plan_order=list(catalog.plans),
         http_client=fake_stripe.http_client()))
+
+
+@pytest.fixture
+def hosted_pages(request: pytest.FixtureRequest, fake_stripe: Any,
+                 harness_webhook_secret: str) -> Iterator[Any]:
+    """The local portal and Checkout pages on fake_stripe's port (harness.hosted.HostedPages):
+    portal and Checkout session urls open pages a browser test clicks through. Events go to
+    the reference_app fixture when the test uses it, else wherever `hosted_pages.connect(url)`
+    points. Scope: function."""
+    from harness.hosted import HostedPages
+
+    pages = HostedPages(fake_stripe, webhook_secret=harness_webhook_secret).install()
+    if "reference_app" in request.fixturenames:
+        app = request.getfixturevalue("reference_app")
+        pages.connect(lambda body, headers: app.webhooks.handle(
+            body, headers.get("Stripe-Signature")).status)
+    try:
+        yield pages
+    finally:
+        pages.uninstall()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,9 @@
 Takes a catalog, an API version, a webhook url and its secret; gives `StripeService`: the fake on
 a loopback port, the environment to give the app, and control routes: POST /_harness/play plays
 a scenario and forwards its signed events to the webhook url, answering the case's report;
-POST /_harness/reset starts over; GET /_harness/events lists what was delivered.
+POST /_harness/reset starts over; GET /_harness/events lists what was delivered. Portal and
+Checkout session urls open the local hosted pages (harness.hosted), whose actions send their
+events to the webhook url; GET /_harness/journey gives what was done there as a scenario.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .config import DEFAULT_SECRET
 from .delivery import MODES
 from .errors import ConfigError, HarnessError, TargetError
 from .fake_stripe import Call, FakeStripe, LocalServer
+from .hosted import HostedPages
 from .run import Case, Runner
 from .scenario import get_scenario
 from .sim import World
@@ -119,6 +122,9 @@ class StripeService:
         self.fake = FakeStripe(self._new_world())
         self.fake.add_route("POST", r"/_harness/reset", self._reset)
         self.fake.add_route("GET", r"/_harness/events", self._events)
+        self.fake.add_route("GET", r"/_harness/journey", self._journey)
+        self.pages = HostedPages(self.fake, webhook=webhook_url, webhook_secret=webhook_secret,
+                                 api_version=self.api_version)
         self.deliveries: list[dict[str, Any]] = []
         self.events: dict[str, Any] = {}
         self._play_lock = threading.Lock()
@@ -141,9 +147,12 @@ class StripeService:
                     raise ConfigError(f"--port {self.port}: cannot listen on {self.host}: "
                                       f"{exc.strerror or exc}") from None
             self._server = LocalServer(self._dispatch, self.host, self.port)
+            self.pages.public_url = self._server.url
+            self.pages.install()
         return self
 
     def stop(self) -> None:
+        self.pages.uninstall()
         if self._server is not None:
             self._server.stop()
             self._server = None
@@ -218,9 +227,20 @@ class StripeService:
     def _reset(self, call: Call) -> dict[str, Any]:
         """POST /_harness/reset: a new, empty World; forget requests and deliveries."""
         self.fake.reset(self._new_world())
+        self.pages.reset()
         self.deliveries.clear()
         self.events.clear()
         return {"ok": True}
+
+    def _journey(self, call: Call) -> dict[str, Any]:
+        """GET /_harness/journey?name=N: the hosted pages' journey as scenario YAML."""
+        name = call.params.get("name") or "journey"
+        try:
+            return {"name": name, "yaml": self.pages.journey_yaml(str(name))}
+        except ConfigError as exc:
+            from .fake_stripe import StripeApiError
+
+            raise StripeApiError(400, str(exc)) from None
 
     def _events(self, call: Call) -> dict[str, Any]:
         """GET /_harness/events: each event as first delivered, and every delivery attempt."""

@@ -28,6 +28,10 @@ LAYERS = [
 SIDE_ROOMS = {
     # the fake Stripe API serves the World: it may use the Stripe half of the pipeline only
     "fake_stripe": {"errors", "versions", "catalog", "sim", "render", "events", "signing"},
+    # the hosted pages are the customer's side of the fake: the World, its renderer and the
+    # scenario vocabulary a journey is written down in
+    "hosted": {"errors", "versions", "catalog", "scenario", "sim", "simulator", "render",
+               "events", "signing", "fake_stripe"},
     # the reference app stands in for a customer's app: nothing of the harness at all
     "reference_app": set(),
 }

@@ -47,6 +47,7 @@ class HostedPages:
     session_ttl: float = SESSION_TTL
     visit_ttl: float = VISIT_TTL
     clock: Callable[[], float] = time.time
+    public_url: str | None = None  # where the browser reaches the fake, if not fake.url
 
     def __post_init__(self) -> None:
         self.visits: dict[str, Visit] = {}
@@ -65,7 +66,7 @@ class HostedPages:
     # -- wiring --------------------------------------------------------------------------------
 
     def install(self) -> HostedPages:
-        if not self.fake.running:
+        if not self.fake.running and self.public_url is None:
             raise ConfigError("the hosted pages need the fake Stripe served over HTTP: call "
                               "fake.start() first")
         if self.fake.pages is not None and self.fake.pages is not self:
@@ -81,9 +82,27 @@ class HostedPages:
         self.fake.routes.append(tail)
         self._routes.append(tail)
         if self.webhook is not None:
-            self._sender = WebhookSender(
-                self.webhook, self.webhook_secret or "", self.endpoint_version,
-                self.fake.world.catalog, enabled_events=self.enabled_events)
+            self.connect(self.webhook, self.webhook_secret or "")
+        return self
+
+    def connect(self, webhook: Endpoint, secret: str | None = None, *,
+                api_version: str | None = None) -> HostedPages:
+        """Send events to this webhook from now on: a url, a Target (`deliver(body, headers)`)
+        or a callable(body, headers) -> status. `secret` defaults to the one given before."""
+        secret = secret or self.webhook_secret
+        if not secret:
+            raise ConfigError("a webhook needs its signing secret (secret=whsec_...)")
+        if self._sender is not None:
+            self._sender.close()
+        self.webhook, self.webhook_secret = webhook, secret
+        if api_version is not None:
+            self.api_version = api_version
+        try:
+            self._sender = WebhookSender(webhook, secret, self.endpoint_version,
+                                         self.fake.world.catalog,
+                                         enabled_events=self.enabled_events)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
         return self
 
     def uninstall(self) -> None:
@@ -120,7 +139,7 @@ class HostedPages:
 
     @property
     def base_url(self) -> str:
-        return self.fake.url
+        return self.public_url or self.fake.url
 
     def features_for(self, configuration: str | None) -> PortalFeatures:
         """The one place a page learns what the portal configuration allows."""

@@ -56,10 +56,14 @@ class Journal:
             (action, _), = step.items()
             steps.append(step)
             steps.append({"checkpoint": f"after_{i}_{action}"})
-        return {"name": name, "description": description,
-                "customers": [{"name": n, "email": self.emails[c]}
-                              for c, n in self.names.items()],
-                "steps": steps}
+        data: dict[str, Any] = {
+            "name": name, "description": description,
+            "customers": [{"name": n, "email": self.emails[c]} for c, n in self.names.items()],
+            "steps": steps}
+        if any("pause" in s or "resume" in s for s in self.steps):
+            # the portal pauses by status: endive and flexible billing mode only
+            data["requires"] = {"min_api_version": "2026-10-28", "billing_mode": "flexible"}
+        return data
 
     def scenario(self, name: str, description: str, *, catalog: Catalog, api_version: str,
                  billing_mode: str | None) -> Scenario:
