@@ -323,9 +323,9 @@ def done(ctx: Ctx) -> Answer:
 def _recoverable(pages: HostedPages, visit: Visit) -> bool:
     after = visit.after_expiration or {}
     login = after.get("customer_login")
-    if not isinstance(login, dict):
+    if not isinstance(login, dict) and after.get("type") != "customer_login":
         return False
-    deadline = login.get("expires_at")
+    deadline = (login or {}).get("expires_at")
     return deadline is None or int(deadline) > pages.clock()
 
 
