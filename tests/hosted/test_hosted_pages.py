@@ -1,0 +1,201 @@
+"""The hosted pages without a browser: configuration features, test cards, the proration
+preview against what Stripe then bills, sessions and routes, serve, the fixture, journeys."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from harness.catalog import default_catalog
+from harness.errors import ConfigError
+from harness.fake_stripe import FakeStripe
+from harness.hosted import TEST_CARDS, HostedPages, PortalFeatures
+from harness.hosted.cards import CardError, read_card
+from harness.hosted.preview import preview_switch
+from harness.serve import StripeService
+from harness.sim import World
+
+pytest_plugins = ["pytester"]
+
+# The configuration object of Stripe's API reference (billing_portal/configurations/object).
+DOCS_CONFIGURATION = {
+    "id": "bpc_1MrnZsLkdIwHu7ixNiQL1xPM", "object": "billing_portal.configuration",
+    "features": {
+        "customer_update": {"allowed_updates": ["email", "tax_id"], "enabled": True},
+        "invoice_history": {"enabled": True},
+        "payment_method_update": {"enabled": False},
+        "subscription_cancel": {
+            "cancellation_reason": {"enabled": False, "options": [
+                "too_expensive", "missing_features", "switched_service", "unused", "other"]},
+            "enabled": False, "mode": "at_period_end", "proration_behavior": "none"},
+        "subscription_update": {"default_allowed_updates": [], "enabled": False,
+                                "proration_behavior": "none"}}}
+
+
+def test_features_are_read_from_a_stripe_configuration():
+    features = PortalFeatures.from_configuration(DOCS_CONFIGURATION)
+    assert features.invoice_history and not features.payment_method_update
+    assert not features.cancel and features.cancellation_reasons == ()
+    assert not features.update and features.prices(default_catalog()) == []
+    assert not features.pause and features.customer_update == ("email", "tax_id")
+
+
+def test_features_round_trip_through_the_stripe_shape():
+    catalog = default_catalog()
+    features = PortalFeatures(cancel_mode="immediately", update_prices=("price_pro_monthly",
+                                                                        "price_basic_monthly"),
+                              update_proration_behavior="always_invoice", pause=False)
+    back = PortalFeatures.from_configuration(features.as_configuration_features(catalog))
+    assert back.prices(catalog) == features.prices(catalog) == ["price_basic_monthly",
+                                                                "price_pro_monthly"]
+    assert (back.cancel_mode, back.update_proration_behavior, back.pause) == (
+        "immediately", "always_invoice", False)
+
+
+def test_a_bad_configuration_names_the_field():
+    with pytest.raises(ConfigError, match="subscription_cancel.mode"):
+        PortalFeatures(cancel_mode="later")
+    with pytest.raises(ConfigError, match="unknown reason 'bored'"):
+        PortalFeatures(cancellation_reasons=("bored",))
+
+
+def test_pause_is_offered_only_in_the_redesigned_portal():
+    features = PortalFeatures()
+    assert features.pause_offered("2026-10-28.endive", "flexible")
+    assert not features.pause_offered("2026-10-28.endive", "classic")
+    assert not features.pause_offered("2025-09-30.clover", "flexible")
+
+
+@pytest.mark.parametrize("number,outcome", [
+    ("4242424242424242", "succeeds"), ("4000 0000 0000 0002", "declined"),
+    ("4000-0025-0000-3155", "authentication"), ("4000000000000341", "declines_later")])
+def test_stripe_test_cards(number, outcome):
+    assert read_card(number, "12/34", "123").outcome == outcome
+
+
+@pytest.mark.parametrize("number,expiry,cvc,message", [
+    ("", "12/34", "123", "incomplete"), ("4242424242424241", "12/34", "123", "invalid"),
+    ("4242424242424242", "13/34", "123", "expiration"),
+    ("4242424242424242", "12/34", "1", "security code"),
+    ("4111111111111111", "12/34", "123", "non test card")])
+def test_a_bad_card_says_what_is_wrong(number, expiry, cvc, message):
+    with pytest.raises(CardError, match=message):
+        read_card(number, expiry, cvc)
+
+
+def test_every_test_card_passes_the_luhn_check():
+    for number in TEST_CARDS:
+        read_card(number, "01/30", "123")
+
+
+@pytest.mark.parametrize("behavior", ["create_prorations", "always_invoice", "none"])
+@pytest.mark.parametrize("new_price", ["price_pro_monthly", "price_pro_annual"])
+def test_the_preview_is_what_the_switch_then_bills(behavior, new_price):
+    world = World(default_catalog(), "2025-03-31.basil")
+    alice = world.create_customer("alice@example.test", "Alice").id
+    sub = world.checkout(alice, "price_basic_monthly")
+    world.advance_to(world.now + 9 * 86400 + 3600)
+    shown = preview_switch(world, sub, new_price, behavior)
+    start = len(world.events)
+    world.switch_plan(sub, new_price, proration_behavior=behavior)
+    items = [e.object for e in world.events[start:] if e.type == "invoiceitem.created"]
+    invoiced = [e.object for e in world.events[start:] if e.type == "invoice.created"]
+    if shown.due_now:
+        assert invoiced and invoiced[0].total == shown.total
+    else:
+        assert not invoiced
+        assert sum(i.amount for i in items) == shown.total
+
+
+def test_the_pages_need_the_fake_served_over_http():
+    fake = FakeStripe(World(default_catalog(), "2025-03-31.basil"))
+    with pytest.raises(ConfigError, match="fake.start"):
+        HostedPages(fake).install()
+    with pytest.raises(ConfigError, match="signing secret"):
+        HostedPages(fake, webhook="http://127.0.0.1:9/hook")
+
+
+def test_uninstalling_restores_the_fake():
+    world = World(default_catalog(), "2025-03-31.basil")
+    with FakeStripe(world) as fake:
+        routes = list(fake.routes)
+        alice = world.create_customer("alice@example.test", "Alice").id
+        with HostedPages(fake):
+            url = fake.stripe_client().v1.billing_portal.sessions.create({"customer": alice}).url
+            assert url.startswith(fake.url + "/p/session/test_")
+        assert fake.routes == routes and fake.pages is None
+        url = fake.stripe_client().v1.billing_portal.sessions.create({"customer": alice}).url
+        assert url.startswith("https://billing.stripe.com/p/session/test_")
+
+
+def test_serve_opens_the_pages_and_sends_events_to_the_webhook(httpserver):
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    with StripeService(webhook_url=httpserver.url_for("/hook"),
+                       api_version="2025-03-31.basil") as service:
+        world = service.fake.world
+        alice = world.create_customer("alice@example.test", "Alice").id
+        service.pages.act(alice, "checkout", price="price_basic_monthly")
+        client = service.fake.stripe_client(over_http=False)
+        session = client.v1.billing_portal.sessions.create({"customer": alice})
+        assert session.url.startswith(service.url + "/p/session/")
+        http = httpx.Client(follow_redirects=True)
+        home = http.get(session.url)
+        assert home.status_code == 200 and "Billing for alice@example.test" in home.text
+        sub = world.subscriptions_of(alice)[0].id
+        done = http.post(f"{session.url}/subscriptions/{sub}/cancel",
+                         data={"reason": "unused"})
+        assert done.status_code == 200 and "will be canceled" in done.text
+        sent = [r.get_json()["type"] for r, _ in httpserver.log]
+        assert sent[-1] == "customer.subscription.updated"
+        assert "checkout.session.completed" in sent
+        journey = http.get(f"{service.url}/_harness/journey", params={"name": "mine"}).json()
+        assert "cancel_at_period_end:" in journey["yaml"]
+        assert "feedback: unused" in journey["yaml"]
+
+
+def test_a_journey_that_cannot_replay_is_not_saved(tmp_path):
+    world = World(default_catalog(), "2025-03-31.basil")
+    with FakeStripe(world) as fake, HostedPages(fake) as pages:
+        alice = world.create_customer("alice@example.test", "Alice").id
+        with pytest.raises(ConfigError, match="nothing to save"):
+            pages.journey_yaml("empty")
+        world.checkout(alice, "price_basic_monthly")  # outside the pages: not recorded
+        session = fake.stripe_client().v1.billing_portal.sessions.create({"customer": alice})
+        sub = world.subscriptions_of(alice)[0].id
+        httpx.post(f"{session.url}/subscriptions/{sub}/cancel")
+        with pytest.raises(ConfigError, match="does not replay"):
+            pages.save_journey(str(tmp_path / "broken.yaml"))
+        assert not (tmp_path / "broken.yaml").exists()
+        with pytest.raises(ConfigError, match="saved as .yaml"):
+            pages.save_journey(str(tmp_path / "broken.json"))
+
+
+def test_the_fixture_wires_the_pages_to_the_reference_app(pytester):
+    pytester.makepyfile(test_mine="""
+        import httpx
+
+        def test_cancel_from_the_portal(fake_stripe, reference_app, hosted_pages):
+            world = fake_stripe.world
+            alice = world.create_customer("alice@example.test", "Alice").id
+            reference_app.seed_user("user_alice", "alice@example.test", alice)
+            hosted_pages.act(alice, "checkout", price="price_pro_monthly",
+                             client_reference_id="user_alice")
+            url = fake_stripe.stripe_client().v1.billing_portal.sessions.create(
+                {"customer": alice}).url
+            sub = world.subscriptions_of(alice)[0].id
+            httpx.post(f"{url}/subscriptions/{sub}/cancel")
+            assert reference_app.state(alice)["subscriptions"][sub]["cancel_at_period_end"]
+            assert all(d.ok for d in hosted_pages.deliveries)
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
+
+
+def test_page_routes_refuse_other_methods():
+    world = World(default_catalog(), "2025-03-31.basil")
+    with FakeStripe(world) as fake, HostedPages(fake):
+        answer = httpx.delete(fake.url + "/p/session/test_x")
+        assert answer.status_code == 405
+        assert re.search(r"<h1>Method not allowed</h1>", answer.text)
