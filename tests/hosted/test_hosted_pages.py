@@ -55,7 +55,7 @@ def test_features_round_trip_through_the_stripe_shape():
 
 
 def test_a_bad_configuration_names_the_field():
-    with pytest.raises(ConfigError, match="subscription_cancel.mode"):
+    with pytest.raises(ConfigError, match=r"subscription_cancel\.mode"):
         PortalFeatures(cancel_mode="later")
     with pytest.raises(ConfigError, match="unknown reason 'bored'"):
         PortalFeatures(cancellation_reasons=("bored",))
@@ -111,7 +111,7 @@ def test_the_preview_is_what_the_switch_then_bills(behavior, new_price):
 
 def test_the_pages_need_the_fake_served_over_http():
     fake = FakeStripe(World(default_catalog(), "2025-03-31.basil"))
-    with pytest.raises(ConfigError, match="fake.start"):
+    with pytest.raises(ConfigError, match=r"fake\.start"):
         HostedPages(fake).install()
     with pytest.raises(ConfigError, match="signing secret"):
         HostedPages(fake, webhook="http://127.0.0.1:9/hook")
@@ -168,7 +168,7 @@ def test_a_journey_that_cannot_replay_is_not_saved(tmp_path):
         with pytest.raises(ConfigError, match="does not replay"):
             pages.save_journey(str(tmp_path / "broken.yaml"))
         assert not (tmp_path / "broken.yaml").exists()
-        with pytest.raises(ConfigError, match="saved as .yaml"):
+        with pytest.raises(ConfigError, match=r"saved as \.yaml"):
             pages.save_journey(str(tmp_path / "broken.json"))
 
 
