@@ -199,3 +199,55 @@ def test_page_routes_refuse_other_methods():
         answer = httpx.delete(fake.url + "/p/session/test_x")
         assert answer.status_code == 405
         assert re.search(r"<h1>Method not allowed</h1>", answer.text)
+
+
+def test_an_expired_checkout_session_takes_no_payment():
+    world = World(default_catalog(), "2025-03-31.basil")
+    with FakeStripe(world) as fake, HostedPages(fake):
+        client = fake.stripe_client()
+        session = client.v1.checkout.sessions.create({
+            "mode": "subscription", "customer_email": "dave@example.test",
+            "line_items": [{"price": "price_basic_monthly"}]})
+        world.advance_to(session.expires_at)
+        answer = httpx.post(session.url, data={"cardnumber": "4242424242424242",
+                                               "exp": "12/34", "cvc": "123"})
+        assert answer.status_code == 410 and "expired" in answer.text
+        assert client.v1.checkout.sessions.retrieve(session.id).status == "expired"
+        assert world.subscriptions == {}
+
+
+@pytest.mark.http
+def test_serve_saves_the_journey_when_it_stops(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from harness.scenario import load_scenario
+
+    saved = tmp_path / "bought_basic.yaml"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "serve", "--port", "0",
+                             "--save-journey", str(saved)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        env = {}
+        while len(env) < 3:
+            key, _, value = proc.stdout.readline().strip().partition("=")
+            env[key] = value
+        session = httpx.post(
+            f"{env['STRIPE_API_BASE']}/v1/checkout/sessions",
+            headers={"Authorization": f"Bearer {env['STRIPE_SECRET_KEY']}"},
+            data={"mode": "subscription", "customer_email": "erin@example.test",
+                  "line_items[0][price]": "price_basic_monthly"}).json()
+        paid = httpx.post(session["url"], data={"cardnumber": "4242424242424242",
+                                                "exp": "12/34", "cvc": "123"})
+        assert paid.status_code == 200 and "Thanks for subscribing" in paid.text
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "journey saved" in err
+    scenario = load_scenario(saved)
+    assert scenario.customers[0].email == "erin@example.test"
+    assert scenario.steps[0].price == "price_basic_monthly"
