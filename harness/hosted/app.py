@@ -9,6 +9,7 @@ events to the app, signed, before the page answers.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -57,6 +58,7 @@ class HostedPages:
         self._sender: WebhookSender | None = None
         self._send_lock = threading.Lock()
         self._routes: list[Route] = []
+        self._served: dict[tuple[str, str], Route | None] = {}
         if self.webhook is not None and not self.webhook_secret:
             raise ConfigError("a webhook needs its signing secret (webhook_secret=whsec_...)")
         self.configurations = {k: v if isinstance(v, PortalFeatures)
@@ -72,15 +74,18 @@ class HostedPages:
         if self.fake.pages is not None and self.fake.pages is not self:
             raise ConfigError("this fake Stripe already serves hosted pages")
         self.fake.pages = self
-        self._routes = [
-            Route.of("POST", r"/v1/billing_portal/sessions", self._create_portal_session),
-            Route.of("GET", r"/v1/checkout/sessions/(?P<id>cs_[^/]+)", self._get_checkout),
-        ]
+        # The fake's own handlers answer; these wrap them to point the urls at the pages.
+        self._served = {key: self._find_route(*key) for key in (
+            ("POST", "/v1/billing_portal/sessions"), ("POST", "/v1/checkout/sessions"),
+            ("GET", "/v1/checkout/sessions/cs_test_x"))}
+        self._routes = [self._wrap(method, path, pattern, handler) for method, path, pattern,
+                        handler in (
+            ("POST", "/v1/billing_portal/sessions", r"/v1/billing_portal/sessions",
+             self._create_portal_session),
+            ("POST", "/v1/checkout/sessions", r"/v1/checkout/sessions", self._create_checkout),
+            ("GET", "/v1/checkout/sessions/cs_test_x", r"/v1/checkout/sessions/(?P<id>cs_[^/]+)",
+             self._get_checkout))]
         self.fake.routes[:0] = self._routes
-        # After the fake's own routes: a fuller Checkout API there takes precedence.
-        tail = Route.of("POST", r"/v1/checkout/sessions", self._create_checkout)
-        self.fake.routes.append(tail)
-        self._routes.append(tail)
         if self.webhook is not None:
             self.connect(self.webhook, self.webhook_secret or "")
         return self
@@ -104,6 +109,22 @@ class HostedPages:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return self
+
+    def _wrap(self, method: str, path: str, pattern: str, handler: Any) -> Route:
+        """The fake's route with our handler in front (keeping how the fake validates it)."""
+        own = self._served.get((method, path))
+        if own is None:
+            return Route.of(method, pattern, handler)
+        return dataclasses.replace(own, handler=handler)
+
+    def _find_route(self, method: str, path: str) -> Route | None:
+        return next((r for r in self.fake.routes if r.match(method, path)), None)
+
+    def served(self, method: str, path: str) -> Route | None:
+        """The fake's own route for an endpoint the pages wrap, if it serves one."""
+        sample = "/v1/checkout/sessions/cs_test_x" if path.startswith(
+            "/v1/checkout/sessions/") else path
+        return self._served.get((method, sample))
 
     def uninstall(self) -> None:
         if self.fake.pages is self:
@@ -145,13 +166,19 @@ class HostedPages:
         """The one place a page learns what the portal configuration allows."""
         if configuration in self.configurations:
             return self.configurations[configuration]  # type: ignore[return-value]
-        served = getattr(self.fake, "portal_configurations", None) or {}
-        found = served.get(configuration) if configuration else None
-        if found is not None:
+        # Configurations the fake's API holds (created with POST /v1/billing_portal/
+        # configurations), wherever the fake keeps them.
+        stores = [getattr(self.fake, "portal_configurations", None),
+                  getattr(getattr(self.world, "api", None), "portal_configurations", None)]
+        for store in stores:
+            found = (store or {}).get(configuration) if configuration else None
+            if found is None:
+                continue
             data = found if isinstance(found, Mapping) else getattr(found, "features", found)
             if isinstance(data, PortalFeatures):
                 return data
-            return PortalFeatures.from_configuration(data)
+            if data:  # a configuration with no features set is the fake's default one
+                return PortalFeatures.from_configuration(data)
         return self.features
 
     def expire(self, session: str) -> None:
@@ -199,9 +226,13 @@ class HostedPages:
     # -- API routes ----------------------------------------------------------------------------
 
     def _create_portal_session(self, call: Any) -> dict[str, Any]:
-        from ..fake_stripe.portal import create_portal_session
+        route = self.served("POST", "/v1/billing_portal/sessions")
+        if route is None:
+            from ..fake_stripe.portal import create_portal_session
 
-        body = create_portal_session(call)
+            body = create_portal_session(call)
+        else:
+            body = route.handler(call)
         token = urlsplit(body["url"]).path.rsplit("/", 1)[-1]
         url = f"{self.base_url}{PORTAL_PREFIX}{token}"
         call.world.portal_sessions[body["id"]].url = url

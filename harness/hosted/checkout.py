@@ -50,6 +50,15 @@ class PendingCheckout:
 
 
 def create_session(pages: HostedPages, call: Any) -> dict[str, Any]:
+    own = pages.served("POST", "/v1/checkout/sessions")
+    if own is not None:  # the fake creates the session; its url opens the local page
+        body = own.handler(call)
+        if isinstance(body, dict) and body.get("url"):
+            body["url"] = f"{pages.base_url}/c/pay/{body['id']}"
+            stored = call.world.checkout_sessions.get(body["id"])
+            if stored is not None:
+                stored.url = body["url"]
+        return body
     params = call.params
     allow(params, PARAMS)
     mode = as_string(params.get("mode", ""), "mode", required=False)
@@ -103,8 +112,11 @@ def create_session(pages: HostedPages, call: Any) -> dict[str, Any]:
 
 
 def retrieve_session(pages: HostedPages, call: Any) -> dict[str, Any]:
-    allow(call.params, {"expand"})
     session_id = call.match["id"]
+    own = pages.served("GET", f"/v1/checkout/sessions/{session_id}")
+    if own is not None and session_id not in pages.checkouts:
+        return own.handler(call)
+    allow(call.params, {"expand"})
     pending = pages.checkouts.get(session_id)
     done = call.world.checkout_sessions.get(session_id)
     if done is not None:
@@ -140,6 +152,27 @@ def _currency(world: Any, p: PendingCheckout) -> str:
     return world.catalog.price(p.price).currency
 
 
+def _from_world(pages: HostedPages, session_id: str) -> PendingCheckout | None:
+    """A session the fake's own Checkout API created and keeps in the World (open, with its
+    line items and urls), followed by the page like one of ours."""
+    stored = pages.world.checkout_sessions.get(session_id)
+    if stored is None or getattr(stored, "status", "complete") != "open":
+        return None
+    if getattr(stored, "mode", "subscription") != "subscription" or len(stored.line_items) != 1:
+        raise PageError(501, "Not simulated", "The local Checkout page completes subscription "
+                        "sessions with one price.")
+    item = stored.line_items[0]
+    pending = PendingCheckout(
+        id=stored.id, customer=stored.customer, customer_email=stored.customer_email,
+        price=item["price"], quantity=item["quantity"], success_url=stored.success_url,
+        cancel_url=stored.cancel_url, client_reference_id=stored.client_reference_id,
+        metadata=dict(stored.metadata), created=stored.created,
+        expires_at=stored.expires_at or stored.created + EXPIRY,
+        url=f"{pages.base_url}/c/pay/{stored.id}")
+    pages.checkouts[stored.id] = pending
+    return pending
+
+
 def _expire_if_due(pages: HostedPages, p: PendingCheckout) -> None:
     if p.status == "open" and pages.world.now >= p.expires_at:
         p.status = "expired"
@@ -152,7 +185,7 @@ def handle(pages: HostedPages, req: Request) -> Answer:
     rest = req.path[len("/c/pay/"):]
     session_id, _, tail = rest.partition("/")
     with pages.fake.lock:
-        pending = pages.checkouts.get(session_id)
+        pending = pages.checkouts.get(session_id) or _from_world(pages, session_id)
         if pending is not None:
             _expire_if_due(pages, pending)
     if pending is None:

@@ -83,6 +83,11 @@ class PortalVerbs:
             created=start, subscription=sub.id, invoice=inv.id, amount_total=inv.total,
             currency=price.currency, client_reference_id=client_reference_id,
         )
+        opened = self.checkout_sessions.get(session.id)
+        for kept in ("success_url", "cancel_url", "metadata", "line_items", "expires_at",
+                     "customer_creation"):  # what the app set when it created the session
+            if hasattr(opened, kept) and hasattr(session, kept):
+                setattr(session, kept, getattr(opened, kept))
         self.checkout_sessions[session.id] = session
         basil = era(self.api_version) >= Era.BASIL
         if basil:
