@@ -75,7 +75,8 @@ def test_a_declined_checkout_leaves_the_app_on_free(python_shop, page):
     alice = shop.customer("alice")
     session = shop.fake.stripe_client().v1.checkout.sessions.create({
         "mode": "subscription", "customer": alice,
-        "line_items": [{"price": "price_pro_monthly"}]})
+        "line_items": [{"price": "price_pro_monthly"}],
+        "success_url": f"{shop.app_url}/dashboard/billing"})
     page.goto(session.url)
     page.get_by_label("Card number").fill("4000000000000002")
     page.get_by_label("Expiration (MM/YY)").fill("12/34")

@@ -207,7 +207,8 @@ def test_an_expired_checkout_session_takes_no_payment():
         client = fake.stripe_client()
         session = client.v1.checkout.sessions.create({
             "mode": "subscription", "customer_email": "dave@example.test",
-            "line_items": [{"price": "price_basic_monthly"}]})
+            "line_items": [{"price": "price_basic_monthly"}],
+            "success_url": "https://app.example.test/billing"})
         world.advance_to(session.expires_at)
         answer = httpx.post(session.url, data={"cardnumber": "4242424242424242",
                                                "exp": "12/34", "cvc": "123"})
@@ -237,10 +238,14 @@ def test_serve_saves_the_journey_when_it_stops(tmp_path):
             f"{env['STRIPE_API_BASE']}/v1/checkout/sessions",
             headers={"Authorization": f"Bearer {env['STRIPE_SECRET_KEY']}"},
             data={"mode": "subscription", "customer_email": "erin@example.test",
-                  "line_items[0][price]": "price_basic_monthly"}).json()
+                  "line_items[0][price]": "price_basic_monthly",
+                  "success_url": "https://app.example.test/thanks"}).json()
         paid = httpx.post(session["url"], data={"cardnumber": "4242424242424242",
                                                 "exp": "12/34", "cvc": "123"})
-        assert paid.status_code == 200 and "Thanks for subscribing" in paid.text
+        assert paid.status_code == 303
+        assert paid.headers["location"] == "https://app.example.test/thanks"
+        again = httpx.get(session["url"])
+        assert "Thanks for subscribing" in again.text
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=15)
     finally:
