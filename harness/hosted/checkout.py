@@ -112,7 +112,7 @@ def create_session(pages: HostedPages, call: Any) -> dict[str, Any]:
 
 
 def retrieve_session(pages: HostedPages, call: Any) -> dict[str, Any]:
-    session_id = call.match["id"]
+    session_id = call.path.rstrip("/").rsplit("/", 1)[-1]
     own = pages.served("GET", f"/v1/checkout/sessions/{session_id}")
     if own is not None and session_id not in pages.checkouts:
         return own.handler(call)
