@@ -174,8 +174,15 @@ def _from_world(pages: HostedPages, session_id: str) -> PendingCheckout | None:
 
 
 def _expire_if_due(pages: HostedPages, p: PendingCheckout) -> None:
-    if p.status == "open" and pages.world.now >= p.expires_at:
-        p.status = "expired"
+    """Past `expires_at` (virtual time) a session is expired. A session the World keeps
+    expires there too, with Stripe's `checkout.session.expired` event."""
+    if p.status != "open" or pages.world.now < p.expires_at:
+        return
+    p.status = "expired"
+    stored = pages.world.checkout_sessions.get(p.id)
+    if getattr(stored, "status", None) == "open":
+        stored.status, stored.url = "expired", None
+        pages.world.emit("checkout.session.expired", stored, request="automatic")
 
 
 # -- the page -----------------------------------------------------------------------------------
@@ -185,9 +192,12 @@ def handle(pages: HostedPages, req: Request) -> Answer:
     rest = req.path[len("/c/pay/"):]
     session_id, _, tail = rest.partition("/")
     with pages.fake.lock:
+        start = len(pages.world.events)
         pending = pages.checkouts.get(session_id) or _from_world(pages, session_id)
         if pending is not None:
             _expire_if_due(pages, pending)
+        expired = pages.world.events[start:]
+    pages.send(expired)
     if pending is None:
         raise PageError(404, "Checkout not found", "This checkout link is not valid.")
     if pending.status == "complete":
