@@ -107,15 +107,23 @@ def test_back_goes_to_cancel_url(shop, page):
     assert shop.pages.deliveries == []
 
 
-def test_the_checkout_api_refuses_what_the_page_cannot_do(shop):
+def test_a_payment_mode_session_is_not_completed_here(shop, page):
+    """The page completes subscription sessions only: a fake that refuses other modes says so
+    at creation (param `mode`), one that creates them gets a 501 page, never a payment."""
     import stripe
 
     client = shop.fake.stripe_client()
+    try:
+        session = client.v1.checkout.sessions.create({
+            "mode": "payment", "line_items": [{"price": "price_basic_monthly"}],
+            "success_url": SUCCESS})
+    except stripe.InvalidRequestError as refused:
+        assert refused.param == "mode"
+    else:
+        assert page.goto(session.url).status == 501
+        assert "subscription" in page.get_by_role("alert").inner_text()
+    assert shop.world.subscriptions == {}
     with pytest.raises(stripe.InvalidRequestError) as refused:
-        client.v1.checkout.sessions.create({"mode": "payment",
-                                            "line_items": [{"price": "price_basic_monthly"}]})
-    assert refused.value.param == "mode"
-    with pytest.raises(stripe.InvalidRequestError) as refused:
-        client.v1.checkout.sessions.create({"mode": "subscription",
+        client.v1.checkout.sessions.create({"mode": "subscription", "success_url": SUCCESS,
                                             "line_items": [{"price": "price_nope"}]})
     assert refused.value.code == "resource_missing"
