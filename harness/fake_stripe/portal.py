@@ -110,8 +110,14 @@ def _url(value: Any, param: str) -> str:
 
 
 def _after_expiration(value: Any) -> None:
+    """`type` is required and only `customer_login` exists (stripe-python 16.1,
+    SessionCreateParamsAfterExpiration; changelog 2026-10-28 session recovery)."""
     data = as_hash(value, "after_expiration")
-    allow(data, {"customer_login"}, "after_expiration")
+    allow(data, {"type", "customer_login"}, "after_expiration")
+    if "type" not in data:
+        raise errors.missing("after_expiration[type]")
+    if as_string(data["type"], "after_expiration[type]") != "customer_login":
+        raise errors.not_one_of("after_expiration[type]", ("customer_login",))
     if "customer_login" in data:
         login = as_hash(data["customer_login"], "after_expiration[customer_login]")
         allow(login, {"expires_at"}, "after_expiration[customer_login]")

@@ -140,7 +140,8 @@ def test_a_session_with_customer_login_recovers_by_email(shop, page):
     alice = shop.subscribed("alice")
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
         "customer": alice, "return_url": "https://app.example.test/billing",
-        "after_expiration": {"customer_login": {"expires_at": int(time.time()) + 3600}}})
+        "after_expiration": {"type": "customer_login",
+                             "customer_login": {"expires_at": int(time.time()) + 3600}}})
     shop.pages.expire(session.id)
     page.goto(session.url)
     page.get_by_label("Email").fill("mallory@example.test")
@@ -160,7 +161,8 @@ def test_recovery_ends_at_its_deadline(shop, page):
     alice = shop.subscribed("alice")
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
         "customer": alice,
-        "after_expiration": {"customer_login": {"expires_at": int(time.time()) - 1}}})
+        "after_expiration": {"type": "customer_login",
+                             "customer_login": {"expires_at": int(time.time()) - 1}}})
     shop.pages.expire(session.url)
     assert page.goto(session.url).status == 410
     assert page.get_by_label("Email").count() == 0

@@ -256,3 +256,25 @@ def test_serve_saves_the_journey_when_it_stops(tmp_path):
     scenario = load_scenario(saved)
     assert scenario.customers[0].email == "erin@example.test"
     assert scenario.steps[0].price == "price_basic_monthly"
+
+
+@pytest.mark.parametrize("after,problem", [
+    ({"type": "customer_login"}, None),
+    ({"type": "customer_login", "customer_login": {"expires_at": "1800000000"}}, None),
+    ({"customer_login": {"expires_at": 1800000000}},
+     "Missing required param: after_expiration[type]."),
+    ({"type": "email"}, "Invalid after_expiration[type]: must be one of customer_login"),
+])
+def test_after_expiration_needs_its_type(after, problem):
+    import stripe
+
+    world = World(default_catalog(), "2026-10-28.endive")
+    fake = FakeStripe(world)
+    alice = world.create_customer("alice@example.test", "Alice").id
+    create = fake.stripe_client().v1.billing_portal.sessions.create
+    if problem is None:
+        assert create({"customer": alice, "after_expiration": after}).customer == alice
+    else:
+        with pytest.raises(stripe.InvalidRequestError) as refused:
+            create({"customer": alice, "after_expiration": after})
+        assert refused.value.user_message == problem
