@@ -10,7 +10,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-from .report import CaseResult, RunReport
+from ..checks.report import CaseResult, RunReport
 
 
 @contextlib.contextmanager

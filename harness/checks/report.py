@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .delivery import Attempt
+from ..delivery.plan import Attempt
 from .invariants import Violation
 
 
@@ -168,7 +168,7 @@ class RunReport:
 
     def raise_for_violations(self) -> None:
         if not self.ok:
-            from .errors import InvariantViolation
+            from ..errors import InvariantViolation
 
             raise InvariantViolation("\n\n".join(r.failure_text() for r in self.failures), self)
 

@@ -11,8 +11,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .errors import HarnessError
-from .versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
+from ..errors import HarnessError
+from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -55,9 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     _matrix_args(r)
     r.set_defaults(func=cmd_run)
 
-    from . import cli_more
+    from . import cassettes, fuzz, mutants, serve
 
-    cli_more.add_commands(sub, _matrix_args, _common_sim)
+    for command in (mutants, fuzz, cassettes, serve):
+        command.register(sub, _matrix_args, _common_sim)
     return p
 
 
@@ -87,7 +88,7 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from .scenario import list_scenarios
+    from ..scenario.files import list_scenarios
 
     for sc in list_scenarios(args.dir):
         first = " ".join(sc.description.split())
@@ -96,11 +97,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from .catalog import default_catalog, load_catalog
-    from .events import Event
-    from .scenario import get_scenario
-    from .simulator import Simulator
-    from .versions import check_version
+    from ..render.events import Event
+    from ..scenario.catalog import default_catalog, load_catalog
+    from ..scenario.files import get_scenario
+    from ..sim.simulator import Simulator
+    from ..versions import check_version
 
     check_version(args.api_version)
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
@@ -113,8 +114,8 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..session import Session
     from .console import print_report, progress
-    from .session import Session
 
     session = Session.from_args(args)
     with session, progress(session.total, enabled=not args.json) as tick:

@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from .errors import ConfigError, TargetError
-from .targets import CaseContext, PortalAnswer
+from ..errors import ConfigError, TargetError
+from .inprocess import CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
 
