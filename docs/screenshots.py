@@ -15,9 +15,9 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from harness.catalog import default_catalog
 from harness.fake_stripe import FakeStripe
 from harness.hosted import HostedPages
+from harness.scenario import default_catalog
 from harness.sim import World
 
 OUT = Path(__file__).resolve().parent / "img" / "portal.png"

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..catalog import Catalog
 from ..errors import ConfigError
+from ..scenario.catalog import Catalog
 from ..versions import at_least
 
 # billing_portal.configuration.features.subscription_cancel.cancellation_reason.options

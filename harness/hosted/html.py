@@ -11,7 +11,7 @@ import datetime as dt
 from html import escape
 from string import Template
 
-from ..catalog import Catalog
+from ..scenario.catalog import Catalog
 
 _PAGE = Template("""<!doctype html>
 <html lang="en">

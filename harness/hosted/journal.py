@@ -14,9 +14,9 @@ from typing import Any
 
 import yaml
 
-from ..catalog import Catalog
 from ..errors import ConfigError, ScenarioError
-from ..scenario import Scenario
+from ..scenario.catalog import Catalog
+from ..scenario.files import Scenario
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Journal:
     def scenario(self, name: str, description: str, *, catalog: Catalog, api_version: str,
                  billing_mode: str | None) -> Scenario:
         """The journey as a validated Scenario, played once to prove it replays."""
-        from ..simulator import Simulator
+        from ..sim.simulator import Simulator
 
         if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
             raise ConfigError(f"scenario name {name!r}: use lower-case letters, digits and _")

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 
-from ..catalog import Catalog
-from ..events import Event, matches
-from ..signing import sign_payload
+from ..delivery.signing import sign_payload
+from ..render.events import Event, matches
+from ..scenario.catalog import Catalog
 from ..sim import SimEvent
 
 Endpoint = str | Callable[[bytes, Mapping[str, str]], int] | Any

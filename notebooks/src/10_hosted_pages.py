@@ -27,7 +27,7 @@ from IPython.display import Image
 from playwright.async_api import async_playwright
 
 import harness
-from harness.catalog import default_catalog
+from harness.scenario import default_catalog
 from harness.display import CaseView, StateTable, Table, Timeline
 from harness.fake_stripe import FakeStripe
 from harness.hosted import HostedPages

@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
-from harness.catalog import default_catalog
+from harness.checks.invariants import compare_state
 from harness.fake_stripe import FakeStripe
 from harness.hosted import HostedPages
-from harness.http_target import fill
-from harness.invariants import compare_state
+from harness.scenario import default_catalog
 from harness.sim import World
 from harness.targets import CaseContext, ReferenceTarget
+from harness.targets.http import fill
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "whsec_" + "browser" * 5
@@ -162,7 +162,7 @@ def basil_shop() -> Iterator[Shop]:
 @pytest.fixture
 def python_shop() -> Iterator[Shop]:
     """examples/python-app as its own process, over HTTP, set up by its own target file."""
-    from harness.config import load_target_file
+    from harness.targets.files import load_target_file
 
     target_file = load_target_file(ROOT / "examples" / "python-app" / "harness.toml")
     version = target_file.api_versions[0]

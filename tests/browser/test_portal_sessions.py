@@ -72,8 +72,8 @@ def test_after_completion_hosted_confirmation_shows_the_custom_message(shop, pag
 
 
 def test_the_page_shows_only_what_the_configuration_enables(page):
-    from harness.catalog import default_catalog
     from harness.fake_stripe import FakeStripe
+    from harness.scenario import default_catalog
     from harness.sim import World
 
     world = World(default_catalog(), "2026-10-28.endive")

@@ -8,12 +8,12 @@ import re
 import httpx
 import pytest
 
-from harness.catalog import default_catalog
 from harness.errors import ConfigError
 from harness.fake_stripe import FakeStripe
 from harness.hosted import TEST_CARDS, HostedPages, PortalFeatures
 from harness.hosted.cards import CardError, read_card
 from harness.hosted.preview import preview_switch
+from harness.scenario import default_catalog
 from harness.serve import StripeService
 from harness.sim import World
 
