@@ -27,10 +27,10 @@ from IPython.display import Image
 from playwright.async_api import async_playwright
 
 import harness
-from harness.scenario import default_catalog
 from harness.display import CaseView, StateTable, Table, Timeline
 from harness.fake_stripe import FakeStripe
 from harness.hosted import HostedPages
+from harness.scenario import default_catalog
 from harness.sim import World
 from harness.targets import CaseContext
 
