@@ -25,7 +25,7 @@ def pay(page, number: str) -> None:
     page.get_by_role("button", name="Subscribe").click()
 
 
-def test_a_card_that_succeeds_subscribes_and_returns_to_success_url(shop, page):
+def test_a_card_that_succeeds_subscribes_and_returns_to_success_url(page, shop):
     alice = shop.customer("alice")
     session = checkout_session(shop, alice)
     assert session.status == "open" and session.url.startswith(shop.fake.url + "/c/pay/")
@@ -45,7 +45,7 @@ def test_a_card_that_succeeds_subscribes_and_returns_to_success_url(shop, page):
     assert page.get_by_role("heading", name="Thanks for subscribing").is_visible()
 
 
-def test_a_declined_card_creates_nothing(shop, page):
+def test_a_declined_card_creates_nothing(page, shop):
     alice = shop.customer("alice")
     session = checkout_session(shop, alice)
     page.goto(session.url)
@@ -58,7 +58,7 @@ def test_a_declined_card_creates_nothing(shop, page):
     assert shop.target.state(alice)["plan"] == "free"
 
 
-def test_authentication_fails_then_passes(shop, page):
+def test_authentication_fails_then_passes(page, shop):
     alice = shop.customer("alice")
     session = checkout_session(shop, alice, "price_basic_monthly")
     page.goto(session.url)
@@ -78,7 +78,7 @@ def test_authentication_fails_then_passes(shop, page):
     ("4242 4242 4242 4241", "Your card number is invalid."),
     ("4111111111111111", "non test card"),  # a real-looking number: refused in test mode
 ])
-def test_a_bad_number_is_refused_at_the_form(shop, page, number, message):
+def test_a_bad_number_is_refused_at_the_form(page, shop, number, message):
     alice = shop.customer("alice")
     page.goto(checkout_session(shop, alice).url)
     pay(page, number)
@@ -86,7 +86,7 @@ def test_a_bad_number_is_refused_at_the_form(shop, page, number, message):
     assert shop.world.subscriptions_of(alice) == []
 
 
-def test_checkout_by_email_creates_the_customer(shop, page):
+def test_checkout_by_email_creates_the_customer(page, shop):
     session = shop.fake.stripe_client().v1.checkout.sessions.create({
         "mode": "subscription", "customer_email": "carol@example.test",
         "line_items": [{"price": "price_basic_monthly"}], "success_url": SUCCESS})
@@ -99,7 +99,7 @@ def test_checkout_by_email_creates_the_customer(shop, page):
     assert shop.world.customers[customer].email == "carol@example.test"
 
 
-def test_back_goes_to_cancel_url(shop, page):
+def test_back_goes_to_cancel_url(page, shop):
     alice = shop.customer("alice")
     page.goto(checkout_session(shop, alice).url)
     page.get_by_role("link", name="Back").click()
@@ -107,7 +107,7 @@ def test_back_goes_to_cancel_url(shop, page):
     assert shop.pages.deliveries == []
 
 
-def test_a_payment_mode_session_is_not_completed_here(shop, page):
+def test_a_payment_mode_session_is_not_completed_here(page, shop):
     """The page completes subscription sessions only: a fake that refuses other modes says so
     at creation (param `mode`), one that creates them gets a 501 page, never a payment."""
     import stripe

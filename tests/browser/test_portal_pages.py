@@ -12,7 +12,7 @@ from harness.hosted import PortalFeatures
 pytestmark = pytest.mark.browser
 
 
-def test_switch_plan_shows_the_proration_preview_and_the_app_follows(shop, page):
+def test_switch_plan_shows_the_proration_preview_and_the_app_follows(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Update subscription").click()
@@ -31,7 +31,7 @@ def test_switch_plan_shows_the_proration_preview_and_the_app_follows(shop, page)
                           "customer.subscription.updated"]
 
 
-def test_an_interval_change_is_billed_now(shop, page):
+def test_an_interval_change_is_billed_now(page, shop):
     alice = shop.subscribed("alice", "price_pro_monthly")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Update subscription").click()
@@ -43,7 +43,7 @@ def test_an_interval_change_is_billed_now(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_cancel_at_period_end_with_a_reason_then_renew(shop, page):
+def test_cancel_at_period_end_with_a_reason_then_renew(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Cancel subscription").click()
@@ -63,7 +63,7 @@ def test_cancel_at_period_end_with_a_reason_then_renew(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_cancel_immediately_when_the_configuration_says_so(shop, page):
+def test_cancel_immediately_when_the_configuration_says_so(page, shop):
     shop.pages.features = PortalFeatures(cancel_mode="immediately",
                                          cancellation_reasons=("unused", "other"))
     alice = shop.subscribed("alice")
@@ -80,7 +80,7 @@ def test_cancel_immediately_when_the_configuration_says_so(shop, page):
     assert shop.target.state(alice)["plan"] == "free"
 
 
-def test_pause_and_resume(shop, page):
+def test_pause_and_resume(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Pause subscription").click()
@@ -95,7 +95,7 @@ def test_pause_and_resume(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_no_pause_before_the_redesigned_portal(basil_shop, page):
+def test_no_pause_before_the_redesigned_portal(page, basil_shop):
     alice = basil_shop.subscribed("alice")
     basil_shop.open_portal(page, alice)
     page.get_by_role("link", name="Cancel subscription").wait_for()
@@ -107,7 +107,7 @@ def test_no_pause_before_the_redesigned_portal(basil_shop, page):
 
 @pytest.mark.parametrize("number,last4", [("4242 4242 4242 4242", "4242"),
                                           ("5555555555554444", "4444")])
-def test_update_the_card(shop, page, number, last4):
+def test_update_the_card(page, shop, number, last4):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Update payment method").click()
@@ -121,7 +121,7 @@ def test_update_the_card(shop, page, number, last4):
     shop.assert_in_sync(alice)
 
 
-def test_a_declined_card_changes_nothing_and_authentication_can_fail_or_pass(shop, page):
+def test_a_declined_card_changes_nothing_and_authentication_can_fail_or_pass(page, shop):
     alice = shop.subscribed("alice")
     sent = len(shop.pages.deliveries)
     shop.open_portal(page, alice)
@@ -145,7 +145,7 @@ def test_a_declined_card_changes_nothing_and_authentication_can_fail_or_pass(sho
     shop.assert_in_sync(alice)
 
 
-def test_return_to_the_app(shop, page):
+def test_return_to_the_app(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Return to app.example.test").click()
@@ -153,7 +153,7 @@ def test_return_to_the_app(shop, page):
     assert page.get_by_role("heading").inner_text() == "Back in the app"
 
 
-def test_invoice_history_lists_the_paid_invoice(shop, page):
+def test_invoice_history_lists_the_paid_invoice(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     history = page.get_by_role("region", name="Invoice history")

@@ -14,7 +14,7 @@ from harness.scenario import load_scenario
 pytestmark = pytest.mark.browser
 
 
-def test_a_cancel_deep_link_opens_straight_on_the_flow(shop, page):
+def test_a_cancel_deep_link_opens_straight_on_the_flow(page, shop):
     alice = shop.subscribed("alice")
     sub = shop.subscription(alice).id
     shop.open_portal(page, alice, flow="subscription_cancel", subscription=sub)
@@ -25,7 +25,7 @@ def test_a_cancel_deep_link_opens_straight_on_the_flow(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_an_update_confirm_deep_link_opens_on_the_preview(shop, page):
+def test_an_update_confirm_deep_link_opens_on_the_preview(page, shop):
     alice = shop.subscribed("alice")
     sub = shop.subscription(alice).id
     shop.open_portal(page, alice, flow="subscription_update_confirm", subscription=sub,
@@ -38,7 +38,7 @@ def test_an_update_confirm_deep_link_opens_on_the_preview(shop, page):
     assert shop.target.state(alice)["plan"] == "enterprise"
 
 
-def test_a_payment_method_deep_link_and_after_completion_redirect(shop, page):
+def test_a_payment_method_deep_link_and_after_completion_redirect(page, shop):
     alice = shop.subscribed("alice")
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
         "customer": alice, "return_url": "https://app.example.test/billing",
@@ -55,7 +55,7 @@ def test_a_payment_method_deep_link_and_after_completion_redirect(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_after_completion_hosted_confirmation_shows_the_custom_message(shop, page):
+def test_after_completion_hosted_confirmation_shows_the_custom_message(page, shop):
     alice = shop.subscribed("alice")
     sub = shop.subscription(alice).id
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
@@ -114,7 +114,7 @@ def test_the_page_shows_only_what_the_configuration_enables(page):
             page.get_by_role("link", name="Cancel subscription").wait_for()
 
 
-def test_an_expired_session_is_refused_and_points_back_to_the_app(shop, page):
+def test_an_expired_session_is_refused_and_points_back_to_the_app(page, shop):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     url = page.url
@@ -127,7 +127,7 @@ def test_an_expired_session_is_refused_and_points_back_to_the_app(shop, page):
     page.wait_for_url("https://app.example.test/billing")
 
 
-def test_an_unopened_link_expires_after_the_ttl(shop, page):
+def test_an_unopened_link_expires_after_the_ttl(page, shop):
     alice = shop.subscribed("alice")
     now = [1000.0]
     shop.pages.clock = lambda: now[0]
@@ -136,7 +136,7 @@ def test_an_unopened_link_expires_after_the_ttl(shop, page):
     assert page.goto(session.url).status == 410
 
 
-def test_a_session_with_customer_login_recovers_by_email(shop, page):
+def test_a_session_with_customer_login_recovers_by_email(page, shop):
     alice = shop.subscribed("alice")
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
         "customer": alice, "return_url": "https://app.example.test/billing",
@@ -157,7 +157,7 @@ def test_a_session_with_customer_login_recovers_by_email(shop, page):
     shop.assert_in_sync(alice)
 
 
-def test_recovery_ends_at_its_deadline(shop, page):
+def test_recovery_ends_at_its_deadline(page, shop):
     alice = shop.subscribed("alice")
     session = shop.fake.stripe_client().v1.billing_portal.sessions.create({
         "customer": alice,
@@ -168,19 +168,19 @@ def test_recovery_ends_at_its_deadline(shop, page):
     assert page.get_by_label("Email").count() == 0
 
 
-def test_only_sessions_that_exist_open(shop, page):
+def test_only_sessions_that_exist_open(page, shop):
     assert page.goto(shop.fake.url + "/p/session/test_made_up").status == 404
     assert page.goto(shop.fake.url + "/c/pay/cs_test_made_up").status == 404
 
 
-def test_a_subscription_of_another_customer_is_not_reachable(shop, page):
+def test_a_subscription_of_another_customer_is_not_reachable(page, shop):
     alice, bob = shop.subscribed("alice"), shop.subscribed("bob")
     shop.open_portal(page, alice)
     other = shop.subscription(bob).id
     assert page.goto(page.url + f"/subscriptions/{other}/cancel").status == 404
 
 
-def test_a_journey_saves_as_a_scenario_that_replays(shop, page, tmp_path):
+def test_a_journey_saves_as_a_scenario_that_replays(page, shop, tmp_path):
     alice = shop.subscribed("alice")
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Update subscription").click()

@@ -25,13 +25,13 @@ def subscribe_on_checkout(shop, page, customer: str, price: str) -> None:
     page.wait_for_url(f"{shop.app_url}/dashboard/billing")
 
 
-def back_in_the_app(shop, page) -> str:
+def back_in_the_app(page, shop) -> str:
     page.get_by_role("link", name="Return to 127.0.0.1").click()
     page.wait_for_url(f"{shop.app_url}/dashboard/billing")
     return page.get_by_text("Current plan:").inner_text()
 
 
-def test_checkout_then_upgrade_in_the_portal(python_shop, page):
+def test_checkout_then_upgrade_in_the_portal(page, python_shop):
     shop = python_shop
     alice = shop.customer("alice")
     subscribe_on_checkout(shop, page, alice, "price_basic_monthly")
@@ -43,10 +43,10 @@ def test_checkout_then_upgrade_in_the_portal(python_shop, page):
     page.get_by_role("button", name="Confirm").click()
     page.get_by_text("Your plan was updated.").wait_for()
     shop.assert_in_sync(alice)
-    assert back_in_the_app(shop, page) == "Current plan: enterprise"
+    assert back_in_the_app(page, shop) == "Current plan: enterprise"
 
 
-def test_cancel_renew_and_a_new_card(python_shop, page):
+def test_cancel_renew_and_a_new_card(page, python_shop):
     shop = python_shop
     alice = shop.subscribed("alice", "price_pro_monthly")
     shop.open_portal(page, alice)
@@ -67,10 +67,10 @@ def test_cancel_renew_and_a_new_card(python_shop, page):
     page.get_by_role("button", name="Complete authentication").click()
     page.get_by_text("Your payment method was updated.").wait_for()
     shop.assert_in_sync(alice)
-    assert back_in_the_app(shop, page) == "Current plan: pro"
+    assert back_in_the_app(page, shop) == "Current plan: pro"
 
 
-def test_a_declined_checkout_leaves_the_app_on_free(python_shop, page):
+def test_a_declined_checkout_leaves_the_app_on_free(page, python_shop):
     shop = python_shop
     alice = shop.customer("alice")
     session = shop.fake.stripe_client().v1.checkout.sessions.create({
