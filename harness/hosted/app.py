@@ -162,10 +162,18 @@ class HostedPages:
     def base_url(self) -> str:
         return self.public_url or self.fake.url
 
-    def features_for(self, configuration: str | None) -> PortalFeatures:
-        """The one place a page learns what the portal configuration allows."""
+    def features_for(self, configuration: str | None,
+                     customer: str | None = None) -> PortalFeatures:
+        """The one place a page learns what the portal configuration allows: one given to
+        these pages by id, else the configuration the World holds for the customer, else one
+        the fake's API holds, else the default."""
         if configuration in self.configurations:
             return self.configurations[configuration]  # type: ignore[return-value]
+        portal_of = getattr(self.world, "portal_of", None)  # a World that plays configurations
+        held = portal_of(customer) if portal_of is not None and customer else None
+        if held is not None:
+            dump = held.model_dump() if hasattr(held, "model_dump") else held
+            return PortalFeatures.from_configuration(dump)
         # Configurations the fake's API holds (created with POST /v1/billing_portal/
         # configurations), wherever the fake keeps them.
         stores = [getattr(self.fake, "portal_configurations", None),

@@ -83,7 +83,7 @@ class Ctx:
 
     @property
     def features(self) -> Any:
-        return self.pages.features_for(self.session.configuration)
+        return self.pages.features_for(self.session.configuration, self.session.customer)
 
     @property
     def customer(self) -> Any:
