@@ -99,7 +99,10 @@ class PortalFeatures:
         allowed = update.get("default_allowed_updates")
         switch = bool(update.get("enabled")) and (allowed is None or "price" in allowed)
         return cls(
-            invoice_history=bool(part("invoice_history").get("enabled")),
+            # a configuration read without this key (a simulator's model of it) keeps the
+            # read-only history Stripe shows by default
+            invoice_history=bool(part("invoice_history").get("enabled", True))
+            if "invoice_history" in features else True,
             payment_method_update=bool(part("payment_method_update").get("enabled")),
             cancel=bool(cancel.get("enabled")),
             cancel_mode=cancel.get("mode") or "at_period_end",
