@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 
 def test_switch_plan_shows_the_proration_preview_and_the_app_follows(page, shop):
     alice = shop.subscribed("alice")
+    sent = len(shop.pages.deliveries)
     shop.open_portal(page, alice)
     page.get_by_role("link", name="Update subscription").click()
     page.get_by_role("link", name="Select Pro, $29.00 per month").click()
@@ -26,9 +27,9 @@ def test_switch_plan_shows_the_proration_preview_and_the_app_follows(page, shop)
     assert shop.subscription(alice).items[0].price == "price_pro_monthly"
     shop.assert_in_sync(alice)
     assert shop.target.state(alice)["plan"] == "pro"
-    types = [d.type for d in shop.pages.deliveries]
-    assert types[-3:] == ["invoiceitem.created", "invoiceitem.created",
-                          "customer.subscription.updated"]
+    types = [d.type for d in shop.pages.deliveries[sent:]]
+    assert types.count("invoiceitem.created") == 2  # credit and debit, on the next invoice
+    assert "customer.subscription.updated" in types and "invoice.created" not in types
 
 
 def test_an_interval_change_is_billed_now(page, shop):
@@ -74,7 +75,7 @@ def test_cancel_immediately_when_the_configuration_says_so(page, shop):
     page.get_by_label("I don't use the service enough").check()
     page.get_by_role("button", name="Cancel subscription").click()
     page.get_by_text("Your subscription was canceled.").wait_for()
-    assert shop.pages.deliveries[-1].type == "customer.subscription.deleted"
+    assert "customer.subscription.deleted" in [d.type for d in shop.pages.deliveries]
     assert page.get_by_text("You have no active subscription.").is_visible()
     shop.assert_in_sync(alice)
     assert shop.target.state(alice)["plan"] == "free"
@@ -87,7 +88,7 @@ def test_pause_and_resume(page, shop):
     page.get_by_role("button", name="Pause subscription").click()
     page.get_by_text("Your subscription is paused.").wait_for()
     assert shop.subscription(alice).status == "paused"
-    assert shop.pages.deliveries[-1].type == "customer.subscription.paused"
+    assert "customer.subscription.paused" in [d.type for d in shop.pages.deliveries]
     shop.assert_in_sync(alice)
     page.get_by_role("button", name="Resume subscription").click()
     page.get_by_text("Your subscription was resumed.").wait_for()
