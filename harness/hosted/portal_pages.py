@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from ..errors import ScenarioError
 from . import portal_flows
@@ -239,8 +239,6 @@ def return_link(ctx: Ctx) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).netloc
 
 
