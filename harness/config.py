@@ -12,7 +12,6 @@ import json
 import re
 import socket
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from .catalog import Catalog
 from .errors import ConfigError
+from .files import MAX_CONFIG_BYTES, load_toml, read_text
 from .run import DEFAULT_WEBHOOK_SECRET
 from .versions import check_version
 
@@ -183,16 +183,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 def load_target_file(path: str | Path) -> TargetFile:
     """Read and validate a target file; every error names the file and the key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: target file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a target file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, what="target file", limit=MAX_CONFIG_BYTES)
+    data = load_toml(text, str(path))
     try:
         spec = TargetSpec.model_validate(data)
     except ValidationError as exc:
