@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from .catalog import Catalog, format_validation_error, read_structured_file
 from .errors import ConfigError, ScenarioError
 
-
 # A scenario covers at most this much virtual time: the simulator renews every period on the
 # way, so an unbounded `advance: {days: 365000}` would play thousands of renewals.
 MAX_VIRTUAL_DAYS = 3660
