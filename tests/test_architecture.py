@@ -23,6 +23,7 @@ LAYERS = [
     {"report", "portal_contract"},
     {"run"},
     {"streams", "recording", "config", "http_target", "session"},
+    {"serve_access"},
     {"replay", "fuzz", "strategies", "display", "serve"},
 ]
 SIDE_ROOMS = {
