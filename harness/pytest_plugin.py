@@ -44,6 +44,8 @@ class _Matrix:
 
 
 _MATRIX = pytest.StashKey[_Matrix]()
+_SIGNALS = pytest.StashKey[dict]()  # the handlers in place before ours
+_STOPPED_BY = pytest.StashKey[int]()  # the signal that interrupted the session
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +53,13 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "(one per scenario x API version x delivery mode)")
     if config.getoption("harness_config"):
         config.stash[_MATRIX] = _matrix(config)
+        from harness.termination import install
+
+        # SIGTERM / SIGHUP (timeout, docker stop, CI cancellation) interrupt the run like
+        # Ctrl-C, so the app's process group is stopped and its folder removed; the exit code
+        # is then 128 + the signal's number.
+        config.stash[_SIGNALS] = install(
+            on_signal=lambda signum: config.stash.__setitem__(_STOPPED_BY, signum))
 
 
 def _matrix(config: pytest.Config) -> _Matrix:
@@ -125,7 +134,9 @@ class HarnessCase(pytest.Item):
         try:
             result = session.runner.run_case(case)
         except HarnessError as exc:
-            pytest.fail(f"portal-harness: {exc}", pytrace=False)
+            from harness.masking import mask_text
+
+            pytest.fail(f"portal-harness: {mask_text(str(exc))}", pytrace=False)
         self.user_properties.append(("replay", result.replay))
         if result.skipped:
             pytest.skip(result.skipped)
@@ -162,7 +173,9 @@ def _shared_session(config: pytest.Config) -> Any:
                 scenarios=opt("harness_scenario"), api_versions=opt("harness_api_version"),
                 deliveries=opt("harness_delivery"), seed=opt("harness_seed"))
         except HarnessError as exc:
-            found = f"portal-harness: {exc}"
+            from harness.masking import mask_text
+
+            found = f"portal-harness: {mask_text(str(exc))}"
         config.stash[_SESSION] = found
     if isinstance(found, str):
         pytest.fail(found, pytrace=False)
@@ -178,10 +191,19 @@ def _close_shared_session(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _close_shared_session(session.config)
+    signum = session.config.stash.get(_STOPPED_BY, None)
+    if signum is not None:
+        session.exitstatus = 128 + signum
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _close_shared_session(config)  # in case sessionfinish never ran
+    previous = config.stash.get(_SIGNALS, None)
+    if previous is not None:
+        from harness.termination import restore
+
+        restore(previous)
+        del config.stash[_SIGNALS]
 
 
 # -- fixtures ---------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ ROOT = Path(harness.__file__).parent
 
 # Each module's layer; a module may import modules of its own layer or earlier ones.
 LAYERS = [
-    {"errors", "_version", "versions", "files", "masking"},
+    {"errors", "_version", "versions", "files", "masking", "termination"},
     {"catalog"},
     {"scenario"},
     {"sim"},
