@@ -91,6 +91,9 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mutant", help="run against the reference app with a planted defect "
                    "(see `portal-harness mutants`)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--allow-live-keys", action="store_true",
+                   help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
+                        "refused by default, the harness never needs one")
     _common_sim(p)
 
 

@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "delayed or chaos (repeatable; default: all but chaos)")
     group.addoption("--harness-seed", type=int, default=0, metavar="N",
                     help="seed for ids and delivery plans (default 0)")
+    group.addoption("--harness-allow-live-keys", action="store_true", default=False,
+                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file "
+                         "(refused by default; the harness never needs one)")
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,8 @@ def _matrix(config: pytest.Config) -> _Matrix:
 
     path = Path(config.invocation_params.dir, config.getoption("harness_config"))
     try:
-        target = load_target_file(path)
+        target = load_target_file(path,
+                                  allow_live_keys=config.getoption("harness_allow_live_keys"))
         names = config.getoption("harness_scenario")
         scenarios = [get_scenario(s) for s in names] if names else list_scenarios()
         versions = [check_version(v) for v in config.getoption("harness_api_version") or []]
@@ -171,7 +175,8 @@ def _shared_session(config: pytest.Config) -> Any:
             found = Session.create(
                 config=path,
                 scenarios=opt("harness_scenario"), api_versions=opt("harness_api_version"),
-                deliveries=opt("harness_delivery"), seed=opt("harness_seed"))
+                deliveries=opt("harness_delivery"), seed=opt("harness_seed"),
+                allow_live_keys=opt("harness_allow_live_keys"))
         except HarnessError as exc:
             from harness.masking import mask_text
 
