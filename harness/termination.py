@@ -9,7 +9,9 @@ signal raises `Terminated` in the main thread, so cleanup runs; later ones wait 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,7 +49,7 @@ def stop_on_signals() -> Iterator[None]:
         restore(previous)
 
 
-def install(on_signal: Callable[[int], None] | None = None) -> dict[int, Any]:
+def install(on_signal: Callable[[int], None] | None = None) -> dict[Any, Any]:
     """Set the handlers (on_signal is told the signal first); returns the previous ones for
     restore()."""
     fired = False
@@ -61,9 +63,29 @@ def install(on_signal: Callable[[int], None] | None = None) -> dict[int, Any]:
             on_signal(signum)
         raise Terminated(signum)
 
-    return {s: signal.signal(s, handler) for s in SIGNALS}
+    previous_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # Raised while Python ran a __del__ or a GC callback, the exception was dropped: deliver
+        # the signal again, to be raised where it can stop the run.
+        nonlocal fired
+        if isinstance(info.exc_value, Terminated):
+            fired = False
+            resend = threading.Timer(0.01, os.kill, (os.getpid(), info.exc_value.signum))
+            resend.daemon = True
+            resend.start()
+            return
+        previous_hook(info)
+
+    sys.unraisablehook = unraisable
+    previous: dict[Any, Any] = {s: signal.signal(s, handler) for s in SIGNALS}
+    previous["unraisablehook"] = previous_hook
+    return previous
 
 
-def restore(previous: dict[int, Any]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+def restore(previous: dict[Any, Any]) -> None:
+    for key, handler in previous.items():
+        if key == "unraisablehook":
+            sys.unraisablehook = handler
+        else:
+            signal.signal(key, handler if handler is not None else signal.SIG_DFL)
