@@ -1,8 +1,8 @@
 """FakeStripe: Stripe's REST API over a live World, one `dispatch()` behind every transport.
 
 Takes requests (method, path, query, headers, body) and the World the scenario keeps changing;
-gives Stripe-shaped responses rendered in the request's API version, a log of every request for
-contract checks, and `check()`, which re-raises any bug a handler hit.
+gives Stripe-shaped responses rendered in the request's API version, a log of the newest 10,000
+requests for contract checks (a ring buffer), and `check()`, which re-raises any bug a handler hit.
 """
 
 from __future__ import annotations

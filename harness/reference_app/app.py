@@ -108,7 +108,7 @@ class ReferenceApp:
         try:
             data = json.loads(body or b"")
             user = (data["id"], data["email"], data.get("stripe_customer_id"))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             return JSONResponse({"error": "expected JSON {id, email, stripe_customer_id}"}, 400)
         await run_in_threadpool(self.seed_user, *user)
         return JSONResponse({"id": user[0]}, status_code=201)

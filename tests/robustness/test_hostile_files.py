@@ -184,3 +184,19 @@ def test_a_stream_nested_beyond_the_parser_is_exit_2_not_a_traceback(tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "nested more than 64 levels deep" in proc.stderr
+
+
+def test_a_reproduce_blob_that_inflates_without_end_is_refused(capsys):
+    import base64
+    import zlib
+
+    blob = base64.urlsafe_b64encode(zlib.compress(b"[" * 50_000_000, 9)).decode().rstrip("=")
+    assert len(blob) < 100_000
+    tracemalloc.start()
+    try:
+        code, err = cli(capsys, "fuzz", "--reproduce", blob)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert code == 2 and "larger than 1 MiB" in err
+    assert peak < 20 * 2**20

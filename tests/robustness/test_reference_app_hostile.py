@@ -134,3 +134,9 @@ def test_deliveries_about_one_subscription_still_apply_in_fetch_order(rig):
         t.join(60)
     assert sorted(set(answers)) == ["applied", "duplicate"]
     assert answers.count("applied") == 1
+
+
+def test_a_deep_json_seed_body_is_a_400(rig):
+    r = Client(app_for(rig)).post("/__test/users", content=DEEP_JSON,
+                                  headers={"Content-Type": "application/json"})
+    assert r.status_code == 400
