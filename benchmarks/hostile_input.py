@@ -20,16 +20,16 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from harness.catalog import default_catalog
+from harness.cassettes.streams import parse_stream
+from harness.delivery.signing import sign_payload
 from harness.errors import ConfigError, HarnessError
 from harness.fake_stripe import FakeStripe
 from harness.fake_stripe.server import IN_PROCESS_BASE
 from harness.fake_stripe.transport import DispatchHTTPClient
 from harness.reference_app import AppSettings, create_app
-from harness.scenario import load_scenario
-from harness.signing import sign_payload
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import load_scenario
 from harness.sim import World
-from harness.streams import parse_stream
 
 AUTH = {"Authorization": "Bearer sk_test_harness"}
 SECRET = "whsec_benchmark000000000000000000000000"

@@ -12,8 +12,8 @@ import threading
 import httpx
 import pytest
 
-from harness.catalog import default_catalog
 from harness.fake_stripe import FakeStripe, forms, server
+from harness.scenario.catalog import default_catalog
 from harness.sim import World
 
 from .work import lines_run

@@ -13,7 +13,8 @@ import tracemalloc
 
 import pytest
 
-from harness import files, streams
+from harness import files
+from harness.cassettes import streams
 from harness.cli import main
 
 from .work import ScanCountingStr

@@ -13,11 +13,11 @@ import threading
 import httpx
 import pytest
 
+from harness.delivery.signing import sign_payload
 from harness.fake_stripe import FakeStripe
 from harness.fake_stripe.server import IN_PROCESS_BASE
 from harness.fake_stripe.transport import DispatchHTTPClient
 from harness.reference_app import AppSettings, create_app
-from harness.signing import sign_payload
 
 from .conftest import SECRET
 

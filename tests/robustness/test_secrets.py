@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
-from harness.config import load_target_file
 from harness.errors import ConfigError
 from harness.masking import mask_secret, mask_text, mask_url
 from harness.run import DEFAULT_WEBHOOK_SECRET
 from harness.session import Session
+from harness.targets.files import load_target_file
 
 SECRET = "whsec_" + "Zq8" * 10 + "abcd"  # this run's webhook secret
 LIVE_KEY = "sk_" + "live_" + "51Hx" * 6 + "wxyz"
@@ -96,7 +96,7 @@ database = "postgresql://billing:hunter2-very-secret@127.0.0.1:9/app"
 plan = "SELECT plan FROM users WHERE stripe_customer_id = :customer_id"
 """)
     spec = load_target_file(path)
-    from harness.http_target import HttpTarget
+    from harness.targets.http import HttpTarget
 
     tgt = HttpTarget(spec, type("Fake", (), {"url": "http://127.0.0.1:9",
                                              "api_key": "sk_test_harness"})())
