@@ -14,8 +14,9 @@ from urllib.parse import parse_qsl
 
 from .errors import invalid
 
-# Limits in the spirit of Stripe's (a Rack application: Rack 3 allows 4096 parameters and 32
-# levels of nesting); Stripe's strings are at most 5000 characters in its OpenAPI spec.
+# Stripe documents no limit on parameters or nesting; these follow Rack's defaults (4096
+# parameters, 32 levels), and Stripe's strings are at most 5000 characters in its OpenAPI spec.
+# FIDELITY.md section 6 lists them as inferred.
 MAX_PARAMS = 4096
 MAX_DEPTH = 32
 MAX_ARRAY_ITEMS = 1000
