@@ -150,9 +150,31 @@ def test_serve_opens_the_pages_and_sends_events_to_the_webhook(httpserver):
         sent = [r.get_json()["type"] for r, _ in httpserver.log]
         assert sent[-1] == "customer.subscription.updated"
         assert "checkout.session.completed" in sent
-        journey = http.get(f"{service.url}/_harness/journey", params={"name": "mine"}).json()
+        assert http.get(f"{service.url}/_harness/journey").status_code == 401  # control route
+        journey = http.get(f"{service.url}/_harness/journey", params={"name": "mine"},
+                           headers=service.token_header).json()
         assert "cancel_at_period_end:" in journey["yaml"]
         assert "feedback: unused" in journey["yaml"]
+
+
+def test_serve_opens_the_pages_from_the_app_but_takes_actions_only_from_them():
+    with StripeService(api_version="2025-03-31.basil") as service:
+        world = service.fake.world
+        alice = world.create_customer("alice@example.test", "Alice").id
+        service.pages.act(alice, "checkout", price="price_basic_monthly")
+        url = service.fake.stripe_client().v1.billing_portal.sessions.create(
+            {"customer": alice}).url
+        sub = world.subscriptions_of(alice)[0].id
+        from_the_app = {"Sec-Fetch-Site": "same-site", "Origin": "http://127.0.0.1:3000"}
+        assert httpx.get(url, headers=from_the_app).status_code == 200  # no token needed
+        assert httpx.get(url + "x").status_code == 404  # only sessions that exist
+        foreign = httpx.post(f"{url}/subscriptions/{sub}/cancel", headers=from_the_app)
+        assert foreign.status_code == 403 and not world.subscriptions[sub].cancellation_pending
+        own = {"Origin": service.url, "Sec-Fetch-Site": "same-origin"}
+        assert httpx.post(f"{url}/subscriptions/{sub}/cancel", headers=own).status_code == 303
+        assert world.subscriptions[sub].cancellation_pending
+        rebound = httpx.get(url, headers={"Host": f"evil.example:{service.url.rsplit(':')[-1]}"})
+        assert rebound.status_code == 403
 
 
 def test_a_journey_that_cannot_replay_is_not_saved(tmp_path):
