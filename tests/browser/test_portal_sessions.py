@@ -105,7 +105,8 @@ def test_the_page_shows_only_what_the_configuration_enables(page):
             assert "Pro, $29.00 per month" in offered and "Enterprise" not in offered
             assert "per year" not in offered
             page.get_by_role("link", name="Select Pro, $29.00 per month").click()
-            assert "Amount due today" in page.content()  # always_invoice
+            preview = page.get_by_role("table", name="Proration preview")
+            assert "Amount due today" in preview.inner_text()  # always_invoice
             assert page.goto(page.url.replace("/update/price_pro_monthly", "/cancel")
                              ).status == 404
             # the default configuration offers everything
