@@ -45,8 +45,11 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the whole session: while Playwright's sync API is
+    running, its event loop counts as running in this thread, and other tests that call
+    asyncio.run() (the reference app's own) would fail after these in the same process."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
