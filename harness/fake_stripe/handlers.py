@@ -189,11 +189,16 @@ SUBSCRIPTION_STATUSES = ("active", "all", "canceled", "ended", "incomplete",
 INVOICE_STATUSES = ("draft", "open", "paid", "uncollectible", "void")
 
 
+def created_of(obj: Any) -> int:
+    """When an object was made (invoice items call it `date`)."""
+    return getattr(obj, "created", None) or getattr(obj, "date", 0)
+
+
 def page(call: Call, objects: list[Any], url: str, noun: str) -> dict[str, Any]:
     """A list object, newest first, cut by limit / starting_after / ending_before."""
     params = call.params
     limit = as_int(params.get("limit", "10"), "limit", low=1, high=100)
-    ordered = sorted(reversed(objects), key=lambda o: o.created, reverse=True)
+    ordered = sorted(reversed(objects), key=created_of, reverse=True)
     ids = [o.id for o in ordered]
     if "starting_after" in params and "ending_before" in params:
         raise errors.invalid("You may only specify one of these parameters: ending_before, "

@@ -9,7 +9,7 @@ from typing import Any
 from ...errors import ConfigError, ScenarioError
 from ...sim.api_writes import seed_catalog
 from .. import errors, search
-from ..handlers import Call, as_int, as_string, expand, page
+from ..handlers import Call, as_int, as_string, created_of, expand, page
 
 Handler = Callable[[Call], Any]
 
@@ -78,7 +78,7 @@ def searching(call: Call, objects: list[Any], url: str, resource: str,
     test = search.parse(query, resource, fields)
     limit = as_int(call.params.get("limit", "10"), "limit", low=1, high=100)
     start = search.read_page_token(call.params["page"]) if "page" in call.params else 0
-    ordered = sorted(reversed(objects), key=lambda o: o.created, reverse=True)
+    ordered = sorted(reversed(objects), key=created_of, reverse=True)
     matches = [body for body in (call.render(o) for o in ordered) if test(body)]
     window = matches[start:start + limit]
     more = len(matches) > start + limit

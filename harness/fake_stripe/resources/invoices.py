@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...catalog import Price
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
 from .. import errors
 from ..errors import StripeApiError
@@ -187,6 +188,7 @@ def create_item(call: Call) -> dict[str, Any]:
             raise errors.missing("amount")
         amount, quantity = as_int(p["amount"], "amount"), 1
         currency = as_string(p.get("currency", "usd"), "currency")
+        price_id = _inline_price(call, amount, currency)
     ii = InvoiceItem(
         id=world.ids.new("ii"), customer=customer, amount=amount, currency=currency,
         date=world.now, description=p.get("description") or "Invoice item",
@@ -196,6 +198,18 @@ def create_item(call: Call) -> dict[str, Any]:
     world.invoice_items[ii.id] = ii
     world.emit("invoiceitem.created", ii)
     return answer(call, ii)
+
+
+def _inline_price(call: Call, amount: int, currency: str) -> str:
+    """Stripe prices an amount-only item with an inline one-time price; the World's renderers
+    need a catalog price, so the fake adds one (its `recurring` renders empty: a gap note)."""
+    price_id = "price_" + call.world.ids.token(24)
+    call.world.catalog.prices[price_id] = Price(  # type: ignore[index]
+        price_id, "prod_inline", "inline", amount, currency, None, 1)  # type: ignore[arg-type]
+    call.world.catalog.products.setdefault("prod_inline", "Invoice item")  # type: ignore[attr-defined]
+    call.notes.append("an amount-only invoice item's inline price renders as a recurring price "
+                      "with no interval")
+    return price_id
 
 
 def list_items(call: Call) -> dict[str, Any]:
