@@ -93,3 +93,16 @@ def test_subscription_items(local: Account, v1: Any) -> None:
     assert got.quantity == 3 and sub.items[0].quantity == 3
     assert v1.subscription_items.retrieve(items[0].id).quantity == 3
     assert local.world.events[-1].type == "customer.subscription.updated"
+
+
+def test_resume_a_subscription_paused_by_status() -> None:
+    from harness.fake_stripe import FakeStripe
+
+    from .accounts import make_account
+
+    world, _, sub = make_account("2026-09-30.endive")
+    world.pause(sub, mechanism="status")
+    resumed = FakeStripe(world).stripe_client().v1.subscriptions.resume(sub.id)
+    assert resumed.status == "active"
+    assert [e.type for e in world.events[-2:]] == ["customer.subscription.updated",
+                                                   "customer.subscription.resumed"]
