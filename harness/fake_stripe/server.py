@@ -31,6 +31,8 @@ from .routes import CONTROL_PREFIX, ROUTES, Route
 from .served import check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
+# The harness's default signing secret (harness.run's; a test keeps the two equal).
+DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -75,9 +77,8 @@ class FakeStripe:
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
-        if webhook_secret is None:
-            from ..run import DEFAULT_WEBHOOK_SECRET as webhook_secret
-        self.webhook_secret = webhook_secret  # what POST /v1/webhook_endpoints hands out
+        # What POST /v1/webhook_endpoints hands out: the secret the harness signs with.
+        self.webhook_secret = webhook_secret or DEFAULT_WEBHOOK_SECRET
         self.routes: list[Route] = list(ROUTES)
         self.lock = threading.RLock()
         self._server: LocalServer | None = None

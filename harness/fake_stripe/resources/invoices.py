@@ -15,7 +15,7 @@ from .. import errors
 from ..errors import StripeApiError
 from ..handlers import Call, as_array, as_int, as_string, list_invoices
 from ..routes import Route
-from .common import answer, customer_param, flag, get, listing, searching, world_errors
+from .answers import answer, customer_param, flag, get, listing, searching, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 

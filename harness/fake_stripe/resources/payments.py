@@ -15,7 +15,7 @@ from ...sim.objects import SetupIntent
 from .. import errors
 from ..handlers import Call, as_string
 from ..routes import Route
-from .common import answer, customer_param, get, listing, searching, world_errors
+from .answers import answer, customer_param, get, listing, searching, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 TEST_TOKENS = {"tok_visa": "visa", "tok_mastercard": "mastercard",
