@@ -20,6 +20,7 @@ from typing import Any
 
 import stripe
 
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
 from ..errors import ConfigError
 from ..sim import World
 from ..versions import KNOWN_VERSIONS, check_version
@@ -31,8 +32,6 @@ from .routes import CONTROL_PREFIX, ROUTES, Route
 from .served import check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
-# The harness's default signing secret (harness.run's; a test keeps the two equal).
-DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
 _ALPHABET = string.ascii_letters + string.digits
 

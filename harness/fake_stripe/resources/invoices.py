@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...catalog import Price
+from ...scenario.catalog import Price
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
 from .. import errors
 from ..errors import StripeApiError
