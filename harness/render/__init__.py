@@ -11,6 +11,7 @@ from typing import Any
 
 from ..sim import SimEvent
 from .api_objects import (
+    render_balance_transaction,
     render_feature,
     render_portal_configuration,
     render_price_object,
@@ -43,6 +44,7 @@ _RENDERERS = {
     "product_feature": render_product_feature,
     "webhook_endpoint": render_webhook_endpoint,
     "billing_portal.configuration": render_portal_configuration,
+    "balance_transaction": render_balance_transaction,
 }
 
 
