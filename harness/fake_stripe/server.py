@@ -15,6 +15,7 @@ import re
 import string
 import threading
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +30,7 @@ from .errors import StripeApiError
 from .forms import decode_form
 from .handlers import Call, Handler
 from .routes import CONTROL_PREFIX, ROUTES, Route
-from .served import check_request, unserved
+from .served import api_request, check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
@@ -151,7 +152,8 @@ class FakeStripe:
                 else:
                     gap = check_request(route, params)
                     call = Call(self, self.world, method, path, params, version, match)
-                    result = route.handler(call)
+                    with api_request(self.world) if method != "GET" else nullcontext():
+                        result = route.handler(call)
                     if call.notes:
                         gap = "; ".join(n for n in (gap, *call.notes) if n)
                     status, payload = result if isinstance(result, tuple) else (200, result)
