@@ -41,7 +41,8 @@ def test_unknown_payment_ids_are_stripes_404(v1: Any) -> None:
                  lambda: v1.payment_intents.retrieve("pi_missing"),
                  lambda: v1.refunds.retrieve("re_missing"),
                  lambda: v1.balance_transactions.retrieve("txn_missing"),
-                 lambda: v1.invoice_payments.retrieve("inpay_missing")):
+                 lambda: v1.invoice_payments.retrieve("inpay_missing"),
+                 lambda: v1.subscription_schedules.retrieve("sub_sched_missing")):
         with pytest.raises(stripe.InvalidRequestError) as info:
             call()
         assert info.value.http_status == 404 and info.value.code == "resource_missing"

@@ -103,7 +103,7 @@ def _tour(v1: Any, customer: str, subscription: Any) -> None:
     v1.setup_intents.retrieve(intent.id)
     v1.setup_intents.list()
     for service in (v1.payment_intents, v1.charges, v1.refunds, v1.balance_transactions,
-                    v1.invoice_payments):
+                    v1.invoice_payments, v1.subscription_schedules):
         service.list()
     v1.payment_intents.search(params={"query": "status:'succeeded'"})
     v1.charges.search(params={"query": "status:'succeeded'"})
@@ -145,4 +145,5 @@ def test_every_endpoint_in_coverage_answers_a_stripe_python_call() -> None:
     # (test_api_payments retrieves them from a World that models payments.)
     assert unexercised <= {"GET /v1/payment_intents/{intent}", "GET /v1/charges/{charge}",
                            "GET /v1/refunds/{refund}", "GET /v1/balance_transactions/{id}",
-                           "GET /v1/invoice_payments/{invoice_payment}"}
+                           "GET /v1/invoice_payments/{invoice_payment}",
+                           "GET /v1/subscription_schedules/{schedule}"}
