@@ -29,6 +29,11 @@ class Shape:
     keys: dict[str, tuple[bool, Shape]] | None = None  # known keys: name -> (required, shape)
     free: bool = False  # a hash of any keys (metadata)
     item: Shape | None = None  # a list of this
+    # What a string must be: any of these kinds ("str", "int", "bool", "float", "any"), or one
+    # of `literals` (an enum); "" (unset) is allowed when `emptyable`.
+    kinds: set[str] = field(default_factory=set)
+    literals: list[str] = field(default_factory=list)
+    emptyable: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -173,6 +178,13 @@ class _ParamModules:
             head = ast.unparse(node.value).split(".")[-1]
             if head == "Literal":
                 out.scalar = True
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                for elt in elts:
+                    value = elt.value if isinstance(elt, ast.Constant) else None
+                    if value == "":
+                        out.emptyable = True
+                    elif value is not None:
+                        out.literals.append(str(value))
             elif head == "List":
                 out.item = self._type(module, node.slice)
             elif head in ("Dict", "Mapping", "UntypedStripeObject"):
@@ -183,9 +195,11 @@ class _ParamModules:
             nested = self.shape(module, node.id)
             out.keys = nested.keys
         elif isinstance(node, ast.Name):
-            out.scalar = True  # str, int, bool, float, Any
+            out.scalar = True
+            out.kinds.add(node.id if node.id in ("str", "int", "bool", "float") else "any")
         else:
             out.scalar = True
+            out.kinds.add("any")
 
 
 def _unwrap_required(node: ast.expr) -> tuple[bool, ast.expr]:

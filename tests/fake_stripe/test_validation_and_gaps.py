@@ -158,3 +158,26 @@ def test_the_pattern_reading_of_the_services_agrees_with_parsing_them() -> None:
                     and isinstance(method, ast.Constant)):
                 parsed.add((str(method.value).upper(), target.value))
     assert {(r.method, r.template) for r in sdk_spec.sdk_routes()} == parsed
+
+
+@pytest.mark.parametrize(("params", "message", "param"), [
+    ({"mode": "subscriptions"}, "Invalid mode: must be one of payment, setup, or subscription",
+     "mode"),
+    ({"mode": "payment", "line_items": [{"price": "price_basic_monthly", "quantity": "two"}]},
+     "Invalid integer: two", "line_items[0][quantity]"),
+    ({"mode": "payment", "allow_promotion_codes": "yes"}, "Invalid boolean: yes",
+     "allow_promotion_codes"),
+])
+def test_scalars_are_checked_against_the_sdk_types(v1: Any, params: dict[str, Any],
+                                                   message: str, param: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        v1.checkout.sessions.create(params={"success_url": "https://a.test/ok", **params})
+    assert (info.value.user_message, info.value.param) == (message, param)
+
+
+def test_an_enabled_event_must_be_one_stripe_sends(v1: Any) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        v1.webhook_endpoints.create(params={"url": "https://a.test/h",
+                                            "enabled_events": ["customer.subscription.*"]})
+    assert info.value.param == "enabled_events[0]"
+    assert "customer.subscription.updated" in (info.value.user_message or "")
