@@ -34,8 +34,14 @@ def test_create_without_a_card_is_incomplete_or_refused(local: Account, v1: Any)
                                           "payment_behavior": "default_incomplete"})
     assert sub.status == "incomplete"
     assert v1.invoices.retrieve(sub.latest_invoice).status == "open"
+    pm = v1.payment_methods.attach("pm_card_visa", params={"customer": other.id})
+    pending = v1.subscriptions.create(params={"customer": other.id,
+                                              "items": [{"price": "price_basic_monthly"}],
+                                              "default_payment_method": pm.id,
+                                              "payment_behavior": "default_incomplete"})
+    assert pending.status == "incomplete"  # the app confirms the first payment itself
     with pytest.raises(stripe.InvalidRequestError, match="no attached payment source"):
-        v1.subscriptions.create(params={"customer": other.id,
+        v1.subscriptions.create(params={"customer": local.customer.id,
                                         "items": [{"price": "price_basic_monthly"}],
                                         "payment_behavior": "error_if_incomplete"})
 
