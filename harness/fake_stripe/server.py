@@ -150,7 +150,7 @@ class FakeStripe:
                     status, payload, replayed_from = self._replay(cached, idem, method, path,
                                                                   params)
                 else:
-                    gap = check_request(route, params)
+                    gap = check_request(route, params, version)
                     call = Call(self, self.world, method, path, params, version, match)
                     with api_request(self.world) if method != "GET" else nullcontext():
                         result = route.handler(call)
