@@ -69,9 +69,10 @@ def check_request(route: Route, params: dict[str, Any], version: str | None = No
 
 
 @contextlib.contextmanager
-def api_request(world: Any) -> Iterator[None]:
+def api_request(world: Any, request_id: str, idempotency_key: str | None) -> Iterator[None]:
     """Everything a write does is one action of the app's API request: its events share one
-    `request` with a `req_` id. A World without action bookkeeping needs nothing."""
+    `request`, `{id: <this response's Request-Id>, idempotency_key: <the key sent>}`, as
+    Stripe's do. A World without action bookkeeping needs nothing."""
     acting = getattr(world, "acting_as", None)
     begin = getattr(world, "begin_action", None)
     if acting is None or begin is None:
@@ -79,6 +80,9 @@ def api_request(world: Any) -> Iterator[None]:
         return
     with acting("api"):
         outer = begin()
+        requests = getattr(world, "_requests", None)
+        if outer and isinstance(requests, dict):
+            requests["api"] = (request_id, idempotency_key)
         try:
             yield
         finally:

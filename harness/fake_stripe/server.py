@@ -152,7 +152,8 @@ class FakeStripe:
                 else:
                     gap = check_request(route, params, version)
                     call = Call(self, self.world, method, path, params, version, match)
-                    with api_request(self.world) if method != "GET" else nullcontext():
+                    writing = method != "GET"
+                    with api_request(self.world, request_id, idem) if writing else nullcontext():
                         result = route.handler(call)
                     if call.notes:
                         gap = "; ".join(n for n in (gap, *call.notes) if n)
