@@ -111,6 +111,14 @@ class StripeSection(_Strict):
 
     port: int = Field(default=0, ge=0, le=65535)
     host: str = "127.0.0.1"
+    api_key: str | None = None  # default: harness.fake_stripe.keys.DEFAULT_API_KEY
+
+    @field_validator("api_key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        from .fake_stripe.keys import check_api_key
+
+        return None if v is None else check_api_key(v)
 
 
 class TargetSpec(_Strict):

@@ -83,8 +83,9 @@ class Session:
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
-            fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
-                                                    target_file.spec.stripe.port))
+            stripe_spec = target_file.spec.stripe
+            fake = stack.enter_context(_served_fake(catalog, stripe_spec.host, stripe_spec.port,
+                                                    api_key=stripe_spec.api_key))
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
@@ -130,12 +131,14 @@ class Session:
 
 
 @contextlib.contextmanager
-def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> Any:
+def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
+                 api_key: str | None = None) -> Any:
     """The fake Stripe API on a real loopback port, for apps in other processes."""
     from .fake_stripe import FakeStripe
     from .sim import World
 
-    fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
+    fake = (FakeStripe(World(catalog, DEFAULT_VERSIONS[0])) if api_key is None
+            else FakeStripe(World(catalog, DEFAULT_VERSIONS[0]), api_key=api_key))
     try:
         fake.start(host=host, port=port)
     except OSError as exc:

@@ -27,6 +27,7 @@ from . import errors
 from .errors import StripeApiError
 from .forms import decode_form
 from .handlers import Call, Handler
+from .keys import DEFAULT_API_KEY
 from .routes import CONTROL_PREFIX, ROUTES, Route
 from .transport import DispatchHTTPClient, LocalServer
 
@@ -61,7 +62,7 @@ class FakeStripe:
     while a real server thread may be answering.
     """
 
-    def __init__(self, world: World, *, api_key: str = "sk_test_harness",
+    def __init__(self, world: World, *, api_key: str = DEFAULT_API_KEY,
                  default_api_version: str | None = None,
                  configurations: tuple[str, ...] = ()) -> None:
         if default_api_version is not None:

@@ -22,6 +22,7 @@ import stripe
 
 from harness.catalog import default_catalog
 from harness.events import Event
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 from harness.invariants import Violation, compare_state
 from harness.recording import make_vcr, scrub_request, scrub_response
 from harness.reference_app import AppSettings, ReferenceApp, create_app
@@ -78,7 +79,7 @@ def _stable_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def make_app(base: str, version: str, *, api_key: str = "sk_test_harness",
+def make_app(base: str, version: str, *, api_key: str = DEFAULT_API_KEY,
              http_client: stripe.HTTPClient | None = None,
              price_plans: dict[str, str] | None = None, plan_order: list[str] | None = None,
              portal_configuration: str | None = None) -> ReferenceApp:
