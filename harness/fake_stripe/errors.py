@@ -17,8 +17,9 @@ class StripeApiError(Exception):
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  code: str | None = None, param: str | None = None,
-                 logged: bool = True) -> None:
+                 logged: bool = True, gap: str | None = None) -> None:
         super().__init__(message)
+        self.gap = gap  # set when the harness, not Stripe, is why the request is refused
         self.logged = logged  # Stripe links its request log only for requests it attributes
         self.status = status
         self.message = message
@@ -81,10 +82,10 @@ def not_one_of(param: str, choices: list[str] | tuple[str, ...]) -> StripeApiErr
     return invalid(f"Invalid {param}: must be one of {listed}", param)
 
 
-def unrecognized_url(method: str, path: str) -> StripeApiError:
+def unrecognized_url(method: str, path: str, *, gap: str | None = None) -> StripeApiError:
     return StripeApiError(
         404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
-        "or we can help at https://support.stripe.com/.", logged=False)
+        "or we can help at https://support.stripe.com/.", logged=False, gap=gap)
 
 
 def no_api_key() -> StripeApiError:

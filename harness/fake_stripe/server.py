@@ -29,6 +29,7 @@ from .forms import decode_form
 from .handlers import Call, Handler
 from .keys import DEFAULT_API_KEY
 from .routes import CONTROL_PREFIX, ROUTES, Route
+from .served import check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
@@ -49,6 +50,10 @@ class LoggedRequest:
     idempotency_key: str | None = None
     response: dict[str, Any] = field(default_factory=dict, repr=False)
     replayed: bool = False  # answered from the idempotency cache
+    # Why the harness could not serve this request as Stripe would (an unserved URL, an endpoint
+    # the SDK defines that the fake does not implement, parameters it ignores); None for served
+    # requests and for Stripe's own 4xx answers.
+    gap: str | None = None
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -64,12 +69,16 @@ class FakeStripe:
 
     def __init__(self, world: World, *, api_key: str = DEFAULT_API_KEY,
                  default_api_version: str | None = None,
-                 configurations: tuple[str, ...] = ()) -> None:
+                 configurations: tuple[str, ...] = (),
+                 webhook_secret: str | None = None) -> None:
         if default_api_version is not None:
             check_version(default_api_version)
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
+        if webhook_secret is None:
+            from ..run import DEFAULT_WEBHOOK_SECRET as webhook_secret
+        self.webhook_secret = webhook_secret  # what POST /v1/webhook_endpoints hands out
         self.routes: list[Route] = list(ROUTES)
         self.lock = threading.RLock()
         self._server: LocalServer | None = None
@@ -104,6 +113,11 @@ class FakeStripe:
                                f"{found[1:]!r}")
             raise first
 
+    @property
+    def gaps(self) -> list[LoggedRequest]:
+        """Logged requests the harness could not serve faithfully (their `gap` says why)."""
+        return [r for r in self.requests if r.gap is not None]
+
     def requests_to(self, path: str, *, method: str | None = None) -> list[LoggedRequest]:
         """Logged requests whose path equals `path` (or fully matches it as a regex)."""
         pattern = re.compile(path if path.startswith("^") else re.escape(path))
@@ -124,27 +138,33 @@ class FakeStripe:
             version: str | None = None
             params: dict[str, Any] = {}
             replayed_from: str | None = None
+            gap: str | None = None
             try:
                 if not path.startswith(CONTROL_PREFIX):
                     self._authenticate(lowered)
                 version = self._version(sent_version)
                 params = self._params(query, body)
-                route, match = self._route(method, path)
+                route, match, gap = self._route(method, path)
                 cached = self._idempotent.get(idem) if idem else None
                 if cached is not None:
                     status, payload, replayed_from = self._replay(cached, idem, method, path,
                                                                   params)
                 else:
+                    gap = check_request(route, params)
                     call = Call(self, self.world, method, path, params, version, match)
                     result = route.handler(call)
+                    if call.notes:
+                        gap = "; ".join(n for n in (gap, *call.notes) if n)
                     status, payload = result if isinstance(result, tuple) else (200, result)
                     if idem and 200 <= status < 300:  # Stripe saves results that executed
                         self._idempotent[idem] = ((method, path, params), status, payload,
                                                   request_id)
             except StripeApiError as exc:
                 status, payload = exc.status, exc.body(request_id, self.world.now)
+                gap = exc.gap
             except Exception as exc:  # a bug in the fake: answer 500, re-raise in check()
                 self.errors.append(exc)
+                gap = f"the fake Stripe failed on this request: {exc!r}"
                 failure = errors.internal(exc)
                 status, payload = failure.status, failure.body(request_id, self.world.now)
             out_headers = {
@@ -161,7 +181,7 @@ class FakeStripe:
                 out_headers["Stripe-Should-Retry"] = "false"
             self.requests.append(LoggedRequest(
                 method, path, params, version, sent_version, status, request_id, idem,
-                payload, replayed_from is not None))
+                payload, replayed_from is not None, gap))
         return status, out_headers, json.dumps(payload).encode("utf-8")
 
     def _token(self, n: int) -> str:
@@ -206,12 +226,12 @@ class FakeStripe:
             params.update(decode_form(text))
         return params
 
-    def _route(self, method: str, path: str) -> tuple[Route, re.Match[str]]:
+    def _route(self, method: str, path: str) -> tuple[Route, re.Match[str], None]:
         for route in self.routes:
             match = route.match(method, path)
             if match is not None:
-                return route, match
-        raise errors.unrecognized_url(method, path)
+                return route, match, None
+        raise unserved(method, path)
 
     @staticmethod
     def _replay(cached: tuple[tuple[Any, ...], int, dict[str, Any], str], key: str,

@@ -10,6 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from ..sim import SimEvent
+from .api_objects import (
+    render_feature,
+    render_portal_configuration,
+    render_price_object,
+    render_product,
+    render_product_feature,
+    render_webhook_endpoint,
+)
 from .billing import render_invoice, render_invoice_item
 from .customers import (
     render_checkout_session,
@@ -29,6 +37,12 @@ _RENDERERS = {
     "checkout.session": render_checkout_session,
     "setup_intent": render_setup_intent,
     "billing_portal.session": render_portal_session,
+    "product": render_product,
+    "price": render_price_object,
+    "entitlements.feature": render_feature,
+    "product_feature": render_product_feature,
+    "webhook_endpoint": render_webhook_endpoint,
+    "billing_portal.configuration": render_portal_configuration,
 }
 
 
