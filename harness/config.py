@@ -14,7 +14,7 @@ import socket
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -35,6 +35,7 @@ PLACEHOLDERS = {
     "python": "the Python interpreter running the harness",
     "port": "a free loopback port picked for this run (the same everywhere in the file)",
     "plans": "the [plans] table as JSON, lowest plan first",
+    "clock_file": "a file holding the virtual time in unix seconds ([clock].follow)",
 }
 PER_USER_PLACEHOLDERS = {
     "user_id": "the app's user id the harness made up for a Stripe customer",
@@ -121,6 +122,26 @@ class StripeSection(_Strict):
         return None if v is None else check_api_key(v)
 
 
+class ClockSection(_Strict):
+    """One clock for Stripe and the app (harness.app_clock): where virtual time starts, and
+    whether the app's clock follows it."""
+
+    start: str | int = "fixed"
+    follow: Literal["none", "file", "faketime"] = "none"
+    library: str | None = None  # libfaketime's path, when not where the OS package puts it
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str | int) -> str | int:
+        from .app_clock import resolve_start
+
+        try:
+            resolve_start(v, where="")
+        except ConfigError as exc:
+            raise ValueError(str(exc).strip()) from None
+        return v
+
+
 class TargetSpec(_Strict):
     name: str | None = None
     stripe: StripeSection = Field(default_factory=StripeSection)
@@ -130,11 +151,13 @@ class TargetSpec(_Strict):
     seed: SeedSection | None = None
     state: StateSection
     portal: PortalSection | None = None
+    clock: ClockSection = Field(default_factory=ClockSection)
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": TargetSpec, "app": AppSection, "webhook": WebhookSection, "seed": SeedSection,
     "state": StateSection, "portal": PortalSection, "stripe": StripeSection,
+    "clock": ClockSection,
 }
 
 
@@ -157,9 +180,25 @@ class TargetFile:
                 "with at least one of plan, subscriptions, paid_invoices (SQL); or url (JSON); "
                 f"or callable (module:function). Found: {', '.join(ways + queries) or 'none'}")
 
+        self._clock_start: int | None = None
+
     @property
     def name(self) -> str:
         return self.spec.name or self.path.parent.name
+
+    def clock_start_seconds(self) -> int:
+        """[clock].start in seconds, resolved once ("now" is the time of the first call)."""
+        from .app_clock import resolve_start
+        from .sim.world import START_TIME
+
+        if self._clock_start is None:
+            start = resolve_start(self.spec.clock.start, where=f"{self.path}: [clock].start")
+            self._clock_start = START_TIME if start is None else start
+        return self._clock_start
+
+    def set_clock_start(self, seconds: int) -> None:
+        """Start the virtual clock at `seconds` (a --clock-start given on the command line)."""
+        self._clock_start = seconds
 
     @property
     def folder(self) -> Path:
@@ -171,7 +210,8 @@ class TargetFile:
         """The values of the file-wide placeholders for one run (a new free port each time)."""
         return {"stripe_api_base": fake.url, "stripe_secret_key": fake.api_key,
                 "webhook_secret": self.webhook_secret, "tmp": tmp, "python": sys.executable,
-                "port": str(free_port()), "plans": json.dumps(self.spec.plans)}
+                "port": str(free_port()), "plans": json.dumps(self.spec.plans),
+                "clock_file": f"{tmp}/clock"}
 
     def build_target(self, fake: Any) -> Any:
         """An HttpTarget for this file (with the portal checks when [portal] is given)."""

@@ -54,6 +54,7 @@ class HttpTarget:
         self.name = target_file.name
         self._tmp = tempfile.TemporaryDirectory(prefix="portal-harness-")
         self.values = target_file.placeholders(fake, self._tmp.name)
+        self.clock = _app_clock(target_file, self._tmp.name)
         self.webhook_url = fill(self.spec.webhook.url, self.values)
         self._proc: subprocess.Popen[bytes] | None = None
         self._logfile: Any = None
@@ -94,6 +95,9 @@ class HttpTarget:
             raise TargetError(f"{where}.ready_url {url} answers before the app is started: "
                               "another program (an earlier copy of the app?) holds that port")
         env = {**os.environ, **fill(app.env, self.values)}
+        if self.clock is not None:
+            self.clock.set(self.file.clock_start_seconds())
+            env.update(self.clock.env())
         command = fill(app.command, self.values)
         self._logfile = open(self._log_path, "wb")  # noqa: SIM115 - closed in close()
         try:
@@ -345,6 +349,19 @@ class HttpPortalTarget(HttpTarget):
         r = self._post(url, "[portal].url", data=dict(form or {}), params=dict(query or {}),
                        headers=headers)
         return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:200])
+
+
+def _app_clock(target_file: Any, folder: str) -> Any:
+    """The app's clock file(s) when [clock].follow asks for them, else None."""
+    spec = target_file.spec.clock
+    if spec.follow == "none":
+        return None
+    from .app_clock import AppClock
+
+    try:
+        return AppClock(folder, spec.follow, spec.library)
+    except ConfigError as exc:
+        raise ConfigError(f"{target_file.path}: {exc}") from None
 
 
 def _reason(exc: httpx.HTTPError) -> str:

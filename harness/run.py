@@ -39,6 +39,7 @@ class Case:
     seed: int = 0
     billing_mode: str | None = None
     schedule: Schedule | None = None  # an explicit schedule (fuzzing) instead of a named mode
+    clock_start: int | None = None  # the virtual clock's start (default: the World's fixed one)
 
     @property
     def world_seed(self) -> int:
@@ -60,6 +61,8 @@ class Runner:
     check_portal: bool = True
     replay_prefix: str = "portal-harness run"
     fake: Any = None
+    _app_clock: Any = None
+    _app_now: int = 0
 
     def __post_init__(self) -> None:
         if self.fake is None:
@@ -80,7 +83,7 @@ class Runner:
         try:
             sim = Simulator(case.scenario, case.api_version, self.catalog,
                             billing_mode=case.billing_mode, seed=case.world_seed,
-                            policy=self.policy)
+                            policy=self.policy, start=case.clock_start)
         except ScenarioError as exc:
             if "cannot run here" in str(exc):
                 result.skipped = str(exc).split(": ", 1)[1]
@@ -90,6 +93,9 @@ class Runner:
         self._swallowed: list[Violation] = []
         self._customer_ids = [c.customer_id for c in sim.customers.values()]
         self.fake.world = sim.world
+        self._app_clock = getattr(self.target, "clock", None)
+        self._app_now = sim.world.now
+        self._tick(sim.world.now)
         self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=result.label))
         for c in sim.customers.values():
@@ -113,6 +119,7 @@ class Runner:
                 result.violations += self._security_checks(new, sim)
                 checked_security = True
             index = seg.index
+            self._tick(seg.time or sim.world.now)
             attempts = self._deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
@@ -148,7 +155,9 @@ class Runner:
                 fate = "lost"
             status = None
             if fate != "lost":
-                headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
+                signed_at = self._tick(at)
+                headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret,
+                                                            timestamp=signed_at),
                            "Content-Type": "application/json; charset=utf-8",
                            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
                 if fate == "fault":
@@ -173,6 +182,15 @@ class Runner:
                 heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
         return out
 
+    def _tick(self, when: int) -> int | None:
+        """Move the app's clock (when it follows the virtual one) forward to `when`; gives the
+        time to sign deliveries at: the app's clock, or None for the wall clock."""
+        if self._app_clock is None:
+            return None
+        self._app_now = max(self._app_now, when)
+        self._app_clock.set(self._app_now)
+        return self._app_now
+
     def _states(self) -> dict[str, Any]:
         return {cid: self.target.state(cid) for cid in self._customer_ids}
 
@@ -194,7 +212,9 @@ class Runner:
         changes_state = ("customer.subscription.", "invoice.pa")
         ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
         out = []
-        for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
+        now = self._tick(ev.created)
+        for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret,
+                                                         now=now).items():
             before = self._states()  # each variant is judged on its own effect
             status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
             after = self._states()
@@ -233,6 +253,8 @@ class Runner:
                  f"--seed {case.seed}"]
         if case.billing_mode:
             parts.append(f"--billing-mode {case.billing_mode}")
+        if case.clock_start is not None:
+            parts.append(f"--clock-start {case.clock_start}")
         return " ".join(parts)
 
 

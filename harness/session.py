@@ -50,11 +50,11 @@ class Session:
                api_versions: list[str] | None = None, deliveries: list[str] | None = None,
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
-               security: bool = True) -> Session:
+               security: bool = True, clock_start: str | int | None = None) -> Session:
         stack = contextlib.ExitStack()
         try:
             return cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                               billing_mode, catalog, policy, mutant, security)
+                               billing_mode, catalog, policy, mutant, security, clock_start)
         except BaseException:
             stack.close()
             raise
@@ -64,7 +64,11 @@ class Session:
                 scenarios: list[str] | None, api_versions: list[str] | None,
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
-                security: bool) -> Session:
+                security: bool, clock_start: str | int | None = None) -> Session:
+        from .app_clock import resolve_start
+        from .sim.world import START_TIME
+
+        start = resolve_start(clock_start)
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -79,6 +83,11 @@ class Session:
             from .config import load_target_file
 
             target_file = load_target_file(config)
+            if start is None:
+                start = target_file.clock_start_seconds()
+                start = None if start == START_TIME else start
+            else:
+                target_file.set_clock_start(start)
             catalog = target_file.catalog
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
@@ -118,7 +127,7 @@ class Session:
         if policy:
             prefix += f" --policy {policy}"
         runner.replay_prefix = prefix
-        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode)
+        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode, clock_start=start)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
         return cls(runner, cases, seed, stack)
 
@@ -127,7 +136,8 @@ class Session:
         return cls.create(config=args.config, scenarios=args.scenario,
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
-                          policy=args.policy, mutant=args.mutant)
+                          policy=args.policy, mutant=args.mutant,
+                          clock_start=getattr(args, "clock_start", None))
 
 
 @contextlib.contextmanager

@@ -56,11 +56,13 @@ class Simulator:
     billing_mode: str | None = None
     seed: int = 0
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    start: int | None = None  # the virtual clock's first moment (default: World's START_TIME)
 
     def __post_init__(self) -> None:
         check_version(self.api_version)
+        extra = {} if self.start is None else {"start": self.start}
         self.world = World(self.catalog, self.api_version, seed=self.seed,
-                           billing_mode=self.billing_mode, policy=self.policy)
+                           billing_mode=self.billing_mode, policy=self.policy, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:

@@ -8,4 +8,5 @@ urlpatterns = [
     path("healthz", views.healthz),
     path("__test/users", views.test_user),
     path("__test/reset", views.test_reset),
+    path("__test/state", views.test_state),
 ]

@@ -45,6 +45,39 @@ def portal(request):
     return HttpResponseRedirect(session.url, status=303)
 
 
+PLAN_OF_PRICE = {"price_basic_monthly": "basic", "price_pro_monthly": "pro",
+                 "price_pro_annual": "pro", "price_enterprise_monthly": "enterprise"}
+PLAN_RANK = ["free", "basic", "pro", "enterprise"]
+
+
+def test_state(request):
+    """Test hook: what the shop believes, through dj-stripe's model layer (its properties and
+    helpers, as the shop's own code would ask them)."""
+    from djstripe.models import Customer
+
+    customer = Customer.objects.filter(id=request.GET["customer_id"]).first()
+    if customer is None:
+        return JsonResponse({"plan": "free", "subscriptions": {}, "paid_invoices": []})
+    plans = ["free"]
+    for sub in customer.active_subscriptions:  # "active status that end in the future"
+        plans += [PLAN_OF_PRICE.get(item["price"]["id"], "free")
+                  for item in sub.stripe_data.get("items", {}).get("data", [])]
+    subscriptions = {}
+    for sub in customer.subscriptions.all():
+        items = sub.stripe_data.get("items", {}).get("data", [])
+        end = sub.current_period_end
+        subscriptions[sub.id] = {
+            "status": sub.status,
+            "price_id": items[0]["price"]["id"] if items else None,
+            "current_period_end": int(end.timestamp()) if end else None,
+            "cancel_at_period_end": sub.cancel_at_period_end,
+            "collection_paused": sub.pause_collection is not None,
+        }
+    paid = [inv.id for inv in customer.invoices.all() if inv.status == "paid"]
+    return JsonResponse({"plan": max(plans, key=PLAN_RANK.index),
+                         "subscriptions": subscriptions, "paid_invoices": paid})
+
+
 @csrf_exempt
 @require_POST
 def test_user(request):
