@@ -12,8 +12,9 @@ Two remedies, combinable:
   call with the virtual time of that moment. `follow = "faketime"` preloads libfaketime into the
   app's process (Debian: `apt-get install faketime`), so the app's wall clock is that time;
   `follow = "file"` only writes the file (`{clock_file}`: unix seconds) for apps that set their
-  own time. While the app follows the clock, deliveries are signed at the virtual time too, so
-  a signature's timestamp agrees with the app's clock.
+  own time. Under libfaketime deliveries are signed at the virtual time too, so a signature's
+  timestamp agrees with the app's clock; with a clock file they are signed at the wall clock,
+  which the SDKs' signature checks read.
 """
 
 from __future__ import annotations

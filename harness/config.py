@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .catalog import Catalog
-from .errors import ConfigError
+from .errors import ConfigError, ScenarioError
 from .run import DEFAULT_WEBHOOK_SECRET
 from .versions import check_version
 
@@ -41,8 +41,10 @@ PER_USER_PLACEHOLDERS = {
     "user_id": "the app's user id the harness made up for a Stripe customer",
     "email": "that user's email",
     "customer_id": "that user's Stripe customer id (cus_...)",
+    "plan": "the plan the user chooses at checkout ([checkout])",
+    "price_id": "that plan's price id ([checkout])",
 }
-_PER_USER_SECTIONS = ("seed", "state", "portal")
+_PER_USER_SECTIONS = ("seed", "state", "portal", "checkout")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -106,6 +108,31 @@ class PortalSection(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class CheckoutSection(_Strict):
+    """The app's own checkout route: the harness calls it as the signed-in user, then pays the
+    Checkout session the app created with each card in turn until one goes through."""
+
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: dict[str, Any] | None = Field(default=None, alias="json")
+    form: dict[str, str] | None = None
+    cards: list[str] = Field(default_factory=lambda: ["4242424242424242"], min_length=1)
+
+    @field_validator("cards")
+    @classmethod
+    def _cards(cls, v: list[str]) -> list[str]:
+        from .sim.app_checkout import DECLINED, card_outcome
+
+        try:
+            outcomes = [card_outcome(c) for c in v]
+        except ScenarioError as exc:
+            raise ValueError(str(exc)) from None
+        if outcomes[-1] == DECLINED:
+            raise ValueError("the last card must go through (4242424242424242 or "
+                             "4000002500003155), or the customer never subscribes")
+        return v
+
+
 class StripeSection(_Strict):
     """Where the harness serves its fake Stripe API (a fixed port lets an app you start
     yourself be configured ahead of time: STRIPE_API_BASE=http://127.0.0.1:PORT)."""
@@ -151,13 +178,14 @@ class TargetSpec(_Strict):
     seed: SeedSection | None = None
     state: StateSection
     portal: PortalSection | None = None
+    checkout: CheckoutSection | None = None
     clock: ClockSection = Field(default_factory=ClockSection)
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": TargetSpec, "app": AppSection, "webhook": WebhookSection, "seed": SeedSection,
     "state": StateSection, "portal": PortalSection, "stripe": StripeSection,
-    "clock": ClockSection,
+    "clock": ClockSection, "checkout": CheckoutSection,
 }
 
 

@@ -90,8 +90,14 @@ class Runner:
                 return result
             raise
         result.billing_mode = sim.billing_mode
+        checkout = None
+        if getattr(self.target, "checkout_url", None):
+            from .app_checkout import AppCheckout
+
+            checkout = sim.checkout_hook = AppCheckout(
+                self.target, self.catalog, check_anonymous=case.delivery == "in_order")
+        self._sim = sim
         self._swallowed: list[Violation] = []
-        self._customer_ids = [c.customer_id for c in sim.customers.values()]
         self.fake.world = sim.world
         self._app_clock = getattr(self.target, "clock", None)
         self._app_now = sim.world.now
@@ -129,6 +135,8 @@ class Runner:
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
         result.violations += _delivery_violations(result.timeline) + self._swallowed
+        if checkout is not None:
+            result.violations += checkout.violations
         for cp in result.checkpoints:
             result.violations += cp.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
@@ -189,10 +197,14 @@ class Runner:
             return None
         self._app_now = max(self._app_now, when)
         self._app_clock.set(self._app_now)
-        return self._app_now
+        # Under libfaketime the app's wall clock is virtual, so signatures must be too; an app
+        # reading the clock file keeps its real clock for signature checks.
+        return self._app_now if self._app_clock.follow == "faketime" else None
 
     def _states(self) -> dict[str, Any]:
-        return {cid: self.target.state(cid) for cid in self._customer_ids}
+        # Read live: an app-driven checkout may give a customer the app's own id.
+        return {c.customer_id: self.target.state(c.customer_id)
+                for c in self._sim.customers.values()}
 
     def _check(self, seg: Any, sim: Simulator, pending: bool) -> CheckpointResult:
         cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,

@@ -57,6 +57,9 @@ class Simulator:
     seed: int = 0
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     start: int | None = None  # the virtual clock's first moment (default: World's START_TIME)
+    # Plays `checkout` steps through the app's own checkout route instead ([checkout] in a
+    # target file): called with (simulator, customer, price id).
+    checkout_hook: Any = None
 
     def __post_init__(self) -> None:
         check_version(self.api_version)
@@ -116,6 +119,9 @@ class Simulator:
             c = self._customer(step.customer)
             price = step.price or self.catalog.default_price(
                 resolve_plan(step.plan, self.catalog)).id
+            if self.checkout_hook is not None:
+                self.checkout_hook(self, c, self.catalog.price(price).id)
+                return
             w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
                        card=step.card, client_reference_id=c.user_id)
             return
