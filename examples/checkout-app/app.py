@@ -62,6 +62,14 @@ CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY);
 """)
 
 
+def pending_cancel(sub: dict[str, Any]) -> bool:
+    """A cancellation is scheduled: classic mode sets cancel_at_period_end, flexible mode only
+    cancel_at; once the subscription has ended nothing is pending any more."""
+    if sub["status"] in ENDED:
+        return False
+    return bool(sub["cancel_at_period_end"] or sub.get("cancel_at"))
+
+
 def sync_subscription(sub_id: str) -> None:
     """Store the subscription as Stripe has it now, whatever event named it (late events
     cannot undo newer state)."""
@@ -69,7 +77,7 @@ def sync_subscription(sub_id: str) -> None:
     item = sub["items"]["data"][0]
     db.execute("INSERT OR REPLACE INTO subscriptions VALUES (?, ?, ?, ?, ?, ?, ?)", (
         sub["id"], sub["customer"], sub["status"], item["price"]["id"],
-        item["current_period_end"], int(bool(sub["cancel_at_period_end"] or sub.get("cancel_at"))),
+        item["current_period_end"], int(pending_cancel(sub)),
         int(sub.get("pause_collection") is not None)))
 
 
