@@ -41,8 +41,10 @@ DEFECTS.update({
 class AppCheckout:
     """The Simulator's checkout hook for one case; `violations` collects what it found."""
 
-    def __init__(self, target: Any, catalog: Any, *, check_anonymous: bool = False) -> None:
+    def __init__(self, target: Any, catalog: Any, fake: Any = None, *,
+                 check_anonymous: bool = False) -> None:
         self.target = target
+        self.fake = fake
         self.catalog = catalog
         self.cards = target.spec.checkout.cards
         self.app_host = _host(target.checkout_url)
@@ -77,8 +79,10 @@ class AppCheckout:
         if session.mode != "subscription":
             world.checkout(customer.customer_id, price_id, client_reference_id=customer.user_id)
             return
+        subscription_data = self._created_with(session.id).get("subscription_data")
         for card in self.cards:
-            if complete_session(world, session, card) is not None:
+            if complete_session(world, session, card,
+                                subscription_data=subscription_data) is not None:
                 break
         if session.customer and session.customer != customer.customer_id:
             customer.customer_id = session.customer  # the app's own customer from now on
@@ -118,6 +122,16 @@ class AppCheckout:
             if url is not None and _host(url) != self.app_host:
                 self._fail("checkout.return_url", f"session {session.id} {key} {url} leaves "
                            f"the app's host ({self.app_host})", self.app_host, _host(url))
+
+    def _created_with(self, session_id: str) -> dict[str, Any]:
+        """The parameters the app created the session with (the fake's request log)."""
+        if self.fake is None:
+            return {}
+        for r in reversed(self.fake.requests):
+            if (r.method == "POST" and r.path == "/v1/checkout/sessions"
+                    and r.response.get("id") == session_id):
+                return r.params
+        return {}
 
     def _fail(self, check: str, message: str, expected: Any, actual: Any) -> None:
         self.violations.append(Violation(check, message, "checkout", None, expected, actual))

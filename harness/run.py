@@ -95,7 +95,7 @@ class Runner:
             from .app_checkout import AppCheckout
 
             checkout = sim.checkout_hook = AppCheckout(
-                self.target, self.catalog, check_anonymous=case.delivery == "in_order")
+                self.target, self.catalog, self.fake, check_anonymous=case.delivery == "in_order")
         self._sim = sim
         self._swallowed: list[Violation] = []
         self.fake.world = sim.world

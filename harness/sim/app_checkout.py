@@ -13,7 +13,7 @@ is declined (the page shows the error, the session stays open, nothing is sent);
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError
 from ..versions import Era, era
@@ -39,8 +39,14 @@ def card_outcome(number: str) -> str:
     return TEST_CARDS[number][1]
 
 
-def complete_session(world: World, session: CheckoutSession, card: str) -> Subscription | None:
-    """Pay an open subscription-mode session with `card`; None when the card is declined."""
+def complete_session(world: World, session: CheckoutSession, card: str, *,
+                     subscription_data: dict[str, Any] | None = None) -> Subscription | None:
+    """Pay an open subscription-mode session with `card`; None when the card is declined.
+
+    `subscription_data` is what the app passed at creation: its `metadata` and `description`
+    go onto the subscription, as Stripe copies them (trials and other options are not
+    simulated).
+    """
     if session.status != "open":
         raise ScenarioError(f"checkout session {session.id} is {session.status}, not open")
     if session.mode != "subscription":
@@ -66,7 +72,8 @@ def complete_session(world: World, session: CheckoutSession, card: str) -> Subsc
     first = world.catalog.price(session.line_items[0]["price"])
     sub = Subscription(id=world.ids.new("sub"), customer=cust.id, created=start,
                        billing_mode=world.billing_mode, billing_cycle_anchor=start,
-                       currency=first.currency, items=items, default_payment_method=pm.id)
+                       currency=first.currency, items=items, default_payment_method=pm.id,
+                       metadata=dict((subscription_data or {}).get("metadata") or {}))
     world.subscriptions[sub.id] = sub
     inv = world._new_invoice(sub, "subscription_create", cycle=True)
     sub.latest_invoice = inv.id
