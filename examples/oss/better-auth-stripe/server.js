@@ -74,7 +74,9 @@ function stateOf(customerId) {
     subscriptions[s.stripeSubscriptionId] = {
       status: s.status,
       current_period_end: s.periodEnd ? Math.floor(new Date(s.periodEnd).getTime() / 1000) : null,
-      cancel_at_period_end: Boolean(s.cancelAtPeriodEnd || s.cancelAt),
+      // "a cancellation is scheduled": classic mode's flag or flexible mode's cancelAt, while
+      // the subscription has not ended
+      cancel_at_period_end: !ENDED.has(s.status) && Boolean(s.cancelAtPeriodEnd || s.cancelAt),
     };
   }
   return { plan: held.length ? held[held.length - 1] : "free", subscriptions };
