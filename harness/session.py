@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, default_catalog, load_catalog
-from .delivery import DEFAULT_MODES, MODES
+from .checks.report import CaseResult, RunReport
+from .delivery.plan import DEFAULT_MODES, MODES
 from .errors import ConfigError
-from .report import CaseResult, RunReport
 from .run import DEFAULT_WEBHOOK_SECRET, Case, Runner
-from .scenario import Scenario, get_scenario, list_scenarios
+from .scenario.catalog import Catalog, default_catalog, load_catalog
+from .scenario.files import Scenario, get_scenario, list_scenarios
 from .sim import AccessPolicy
 from .versions import DEFAULT_VERSIONS, check_version
 
@@ -65,8 +65,8 @@ class Session:
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
                 security: bool, clock_start: str | int | None = None) -> Session:
-        from .app_clock import resolve_start
         from .sim.world import START_TIME
+        from .targets.clock import resolve_start
 
         start = resolve_start(clock_start)
         for d in deliveries or []:
@@ -80,7 +80,7 @@ class Session:
         if config:
             if mutant:
                 raise ConfigError("--mutant applies to the reference app, not to --config")
-            from .config import load_target_file
+            from .targets.files import load_target_file
 
             target_file = load_target_file(config)
             if start is None:
@@ -98,10 +98,10 @@ class Session:
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
-            from .targets import ReferenceTarget
+            from .targets.inprocess import ReferenceTarget
 
             if mutant:
-                from .mutants import MUTANTS
+                from .targets.mutants import MUTANTS
 
                 names = [m.name for m in MUTANTS]
                 if mutant not in names:

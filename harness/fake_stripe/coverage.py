@@ -30,12 +30,13 @@ Generated from the fake's route table by `python -m harness.fake_stripe.coverage
 Every other endpoint stripe-python defines answers Stripe's 404 "Unrecognized request URL" and is
 logged as a harness gap ("not implemented by the fake"); `python -m harness.fake_stripe.coverage
 --unserved` lists them for the installed SDK. Every endpoint below is exercised through
-stripe-python in `tests/fake_stripe/`.
+stripe-python in `tests/fake_stripe/` (those marked "not in this SDK", removed from Stripe's API
+in 2025-03-31.basil and served for older versions only, through raw requests).
 """
 
 
 def _resource(route: Route) -> str:
-    parts = (route.template or "").split("/")[2:]
+    parts = (route.template or route.pattern.pattern).split("/")[2:]
     head = parts[0]
     if head in ("checkout", "billing_portal", "entitlements") and len(parts) > 1:
         head = f"{head}/{parts[1]}"
@@ -46,13 +47,14 @@ def rows(routes: Iterable[Route] = ROUTES) -> list[tuple[str, ...]]:
     known = sdk_spec.by_template()
     out = []
     for route in routes:
-        if route.template is None:
+        template = route.template or route.pattern.pattern
+        if not template.startswith("/v1/"):
             continue
-        spec = known.get((route.method, route.template))
-        sdk = f"`{spec.service}.{spec.name}`" if spec else "(not in the SDK)"
+        spec = known.get((route.method, template))
+        sdk = f"`{spec.service}.{spec.name}`" if spec else "(not in this SDK)"
         honours = ("all" if route.honours is None
                    else ", ".join(sorted(route.honours - {"expand"})) or "(none)")
-        out.append((_resource(route), route.method, route.template, sdk,
+        out.append((_resource(route), route.method, template, sdk,
                     "yes" if spec else "no", "yes" if route.stateful else "no", honours))
     return sorted(out, key=lambda r: (r[0], r[2], r[1]))
 

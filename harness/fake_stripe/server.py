@@ -20,6 +20,7 @@ from typing import Any
 
 import stripe
 
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
 from ..errors import ConfigError
 from ..sim import World
 from ..versions import KNOWN_VERSIONS, check_version
@@ -76,9 +77,8 @@ class FakeStripe:
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
-        if webhook_secret is None:
-            from ..run import DEFAULT_WEBHOOK_SECRET as webhook_secret
-        self.webhook_secret = webhook_secret  # what POST /v1/webhook_endpoints hands out
+        # What POST /v1/webhook_endpoints hands out: the secret the harness signs with.
+        self.webhook_secret = webhook_secret or DEFAULT_WEBHOOK_SECRET
         self.routes: list[Route] = list(ROUTES)
         self.lock = threading.RLock()
         self._server: LocalServer | None = None

@@ -74,3 +74,16 @@ def render_portal_configuration(c: Any, version: str, catalog: Any) -> dict[str,
         "name": None, "updated": c.updated or c.created,
     }
     return out
+
+
+def render_balance_transaction(t: Any, version: str, catalog: Any) -> dict[str, Any]:
+    return {
+        "id": t.id, "object": "balance_transaction", "amount": t.amount,
+        "available_on": t.created + 2 * 86400, "balance_type": "payments",
+        "created": t.created, "currency": t.currency, "description": t.description,
+        "exchange_rate": None, "fee": t.fee,
+        "fee_details": [{"amount": t.fee, "application": None, "currency": t.currency,
+                         "description": "Stripe processing fees", "type": "stripe_fee"}],
+        "net": t.amount - t.fee, "reporting_category": "charge", "source": t.source,
+        "status": "pending", "type": "charge",
+    }

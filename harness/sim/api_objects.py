@@ -109,3 +109,26 @@ class ApiStores:
     deleted: dict[str, str] = field(default_factory=dict)  # id -> object type, for retrieve
     overlays: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> stored fields
     seeded: bool = False
+
+
+@dataclass
+class BalanceTransaction(_Snap):
+    """The balance transaction a succeeded charge references, derived from the charge (the
+    World keeps no ledger): Stripe's standard card fee, available two days later."""
+
+    id: str
+    source: str
+    amount: int
+    currency: str
+    created: int
+    description: str | None
+    kind = "balance_transaction"
+
+    @property
+    def fee(self) -> int:
+        return round(self.amount * 0.029) + 30 if self.amount > 0 else 0
+
+    @classmethod
+    def of_charge(cls, charge: Any) -> BalanceTransaction:
+        return cls(charge.balance_transaction, charge.id, charge.amount, charge.currency,
+                   charge.created, getattr(charge, "description", None))

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..catalog import Price
 from ..errors import ScenarioError
+from ..scenario.catalog import Price
 from .api_objects import CATALOG_CREATED, PriceObject, Product
 from .billing import add_interval
 from .objects import CheckoutSession, Customer, PaymentMethod, Subscription, SubscriptionItem

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 import stripe
 
-from harness.run import DEFAULT_WEBHOOK_SECRET
+from harness.delivery.signing import DEFAULT_WEBHOOK_SECRET
 
 from .accounts import Account
 

@@ -88,3 +88,21 @@ def test_invoice_items(local: Account, v1: Any) -> None:
     preview = v1.invoices.create_preview(params={"customer": local.customer.id,
                                                  "subscription": local.subscription.id})
     assert preview.amount_due == 2900 + 900
+
+
+def test_upcoming_is_served_before_basil_only() -> None:
+    from harness.fake_stripe import FakeStripe
+
+    from .accounts import make_account
+
+    world, customer, sub = make_account("2024-06-20")
+    fake = FakeStripe(world)
+    headers = {"Authorization": f"Bearer {fake.api_key}", "Stripe-Version": "2024-06-20"}
+    query = f"customer={customer.id}&subscription={sub.id}"
+    status, _, body = fake.dispatch("GET", "/v1/invoices/upcoming", query, headers, b"")
+    assert status == 200 and b'"amount_due": 2900' in body
+    status, _, body = fake.dispatch("GET", "/v1/invoices/upcoming/lines", query, headers, b"")
+    assert status == 200 and b'"url": "/v1/invoices/upcoming/lines"' in body
+    basil = {**headers, "Stripe-Version": "2025-03-31.basil"}
+    status, _, _ = fake.dispatch("GET", "/v1/invoices/upcoming", query, basil, b"")
+    assert status == 404 and "removed in 2025-03-31.basil" in (fake.gaps[-1].gap or "")

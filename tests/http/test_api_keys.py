@@ -9,10 +9,10 @@ import pytest
 import stripe
 
 from harness import Session
-from harness.catalog import default_catalog
 from harness.errors import ConfigError
 from harness.fake_stripe import FakeStripe
 from harness.fake_stripe.keys import DEFAULT_API_KEY, check_api_key
+from harness.scenario.catalog import default_catalog
 from harness.sim import World
 
 pytestmark = pytest.mark.http

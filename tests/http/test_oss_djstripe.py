@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from harness import Session
-from harness.app_clock import FAKETIME_LIBRARIES
+from harness.targets.clock import FAKETIME_LIBRARIES
 
 pytestmark = pytest.mark.http
 

@@ -9,14 +9,14 @@ import sys
 
 import pytest
 
-from harness.app_clock import AppClock, faketime_library, resolve_start
-from harness.catalog import default_catalog
 from harness.errors import ConfigError, ScenarioError
 from harness.scenario import get_scenario
+from harness.scenario.catalog import default_catalog
 from harness.sim import World, api_writes
 from harness.sim.app_checkout import complete_session
+from harness.sim.simulator import Simulator
 from harness.sim.world import START_TIME
-from harness.simulator import Simulator
+from harness.targets.clock import AppClock, faketime_library, resolve_start
 
 
 @pytest.mark.parametrize(("value", "seconds"), [
@@ -29,7 +29,7 @@ def test_clock_start_values(value, seconds):
 
 
 def test_now_is_the_machines_time(monkeypatch):
-    monkeypatch.setattr("harness.app_clock.time.time", lambda: 1790000000.7)
+    monkeypatch.setattr("harness.targets.clock.time.time", lambda: 1790000000.7)
     assert resolve_start("now") == 1790000000
 
 

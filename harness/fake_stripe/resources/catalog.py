@@ -14,7 +14,7 @@ from ...sim.api_objects import Feature, ProductFeature
 from .. import errors
 from ..handlers import Call, as_int, as_string
 from ..routes import Route
-from .common import (
+from .answers import (
     answer,
     deleted,
     flag,

@@ -14,7 +14,7 @@ from ...sim.api_objects import PortalConfiguration
 from .. import errors, portal
 from ..handlers import INCLUDABLE, Call, as_array, as_int, as_string
 from ..routes import Route
-from .common import answer, customer_param, get, listing, metadata, prices, world_errors
+from .answers import answer, customer_param, get, listing, metadata, prices, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 MODES = ("payment", "setup", "subscription")

@@ -13,7 +13,7 @@ from ...sim import api_writes
 from .. import errors
 from ..handlers import INCLUDABLE, Call, as_string
 from ..routes import Route
-from .common import (
+from .answers import (
     answer,
     deleted,
     get,

@@ -15,7 +15,7 @@ from ...sim.api_objects import WebhookEndpoint
 from .. import errors
 from ..handlers import Call, as_array, as_int, as_string, event_version, expand, retrieve_event
 from ..routes import Route
-from .common import answer, deleted, get, listing, metadata
+from .answers import answer, deleted, get, listing, metadata
 
 LIST = {"limit", "starting_after", "ending_before"}
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...catalog import Price
+from ...scenario.catalog import Price
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
+from ...versions import Era, era
 from .. import errors
 from ..errors import StripeApiError
 from ..handlers import Call, as_array, as_int, as_string, list_invoices
 from ..routes import Route
-from .common import answer, customer_param, flag, get, listing, searching, world_errors
+from .answers import answer, customer_param, flag, get, listing, searching, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 
@@ -169,6 +170,26 @@ def create_preview(call: Call) -> dict[str, Any]:
     return body
 
 
+def upcoming(call: Call) -> dict[str, Any]:
+    """GET /v1/invoices/upcoming, for API versions before 2025-03-31.basil, which removed it
+    for POST /v1/invoices/create_preview (stripe-python 16 no longer defines it)."""
+    if era(call.api_version) >= Era.BASIL:
+        raise errors.unrecognized_url("GET", call.path, gap=(
+            f"{call.path} was removed in 2025-03-31.basil (this request: {call.api_version}); "
+            "what Stripe answers to it now is not known to the fake, which answers its "
+            "unknown-URL 404"))
+    p = call.params
+    items = p.pop("subscription_items", None)
+    if items is not None:
+        p["subscription_details"] = {"items": items}
+    return create_preview(call)
+
+
+def upcoming_lines(call: Call) -> dict[str, Any]:
+    body = upcoming(call)
+    return {**body["lines"], "url": "/v1/invoices/upcoming/lines"}
+
+
 # -- invoice items -------------------------------------------------------------------------------
 
 
@@ -227,6 +248,8 @@ ROUTES = (
     Route.sdk("GET", "/v1/invoices/search", search, honours={"query", "limit", "page"}),
     Route.sdk("POST", "/v1/invoices/create_preview", create_preview,
               honours={"customer", "subscription", "subscription_details"}),
+    Route.of("GET", r"/v1/invoices/upcoming", upcoming),
+    Route.of("GET", r"/v1/invoices/upcoming/lines", upcoming_lines),
     Route.sdk("GET", "/v1/invoices/{invoice}", lambda call: answer(call, _invoice(call))),
     Route.sdk("GET", "/v1/invoices/{invoice}/lines", lines,
               honours={"limit", "starting_after"}),

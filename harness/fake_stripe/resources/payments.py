@@ -11,11 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from ...sim import api_writes
+from ...sim.api_objects import BalanceTransaction
 from ...sim.objects import SetupIntent
 from .. import errors
-from ..handlers import Call, as_string
+from ..handlers import INCLUDABLE, Call, as_string
 from ..routes import Route
-from .common import answer, customer_param, get, listing, searching, world_errors
+from .answers import answer, customer_param, get, listing, searching, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 TEST_TOKENS = {"tok_visa": "visa", "tok_mastercard": "mastercard",
@@ -112,6 +113,33 @@ def list_setup_intents(call: Call) -> dict[str, Any]:
     return listing(call, found, "/v1/setup_intents", "setup_intent")
 
 
+# -- balance transactions: derived from the charges that reference them ------------------------
+
+
+def _balance_transactions(call: Call) -> dict[str, BalanceTransaction]:
+    return {ch.balance_transaction: BalanceTransaction.of_charge(ch)
+            for ch in _store(call, "charges").values()
+            if getattr(ch, "balance_transaction", None)}
+
+
+def list_balance_transactions(call: Call) -> dict[str, Any]:
+    q = call.params
+    found = [t for t in _balance_transactions(call).values()
+             if q.get("source") in (None, t.source) and q.get("type") in (None, "charge")]
+    return listing(call, found, "/v1/balance_transactions", "balance_transaction")
+
+
+def _expand_balance_transaction(call: Call, node: dict[str, Any]) -> Any:
+    value = node.get("balance_transaction")
+    if not isinstance(value, str):
+        return value
+    found = _balance_transactions(call).get(value)
+    return call.render(found) if found is not None else value
+
+
+INCLUDABLE[("charge", "balance_transaction")] = _expand_balance_transaction
+
+
 # -- objects the World may hold ------------------------------------------------------------------
 
 
@@ -191,9 +219,14 @@ ROUTES = (
                                           ("charge", "payment_intent")),
               honours=LIST | {"charge", "payment_intent"}),
     Route.sdk("GET", "/v1/refunds/{refund}", retriever("refunds", "refund")),
-    Route.sdk("GET", "/v1/balance_transactions",
-              lister("balance_transactions", "/v1/balance_transactions", "balance_transaction",
-                     ("source", "type")), honours=LIST | {"source", "type"}),
+    Route.sdk("GET", "/v1/balance_transactions", list_balance_transactions,
+              honours=LIST | {"source", "type"}),
     Route.sdk("GET", "/v1/balance_transactions/{id}",
-              retriever("balance_transactions", "balance_transaction")),
+              lambda call: answer(call, get(call, _balance_transactions(call),
+                                            "balance transaction"))),
+    Route.sdk("GET", "/v1/invoice_payments",
+              lister("invoice_payments", "/v1/invoice_payments", "invoice_payment",
+                     ("invoice", "status")), honours=LIST | {"invoice", "status"}),
+    Route.sdk("GET", "/v1/invoice_payments/{invoice_payment}",
+              retriever("invoice_payments", "invoice_payment")),
 )

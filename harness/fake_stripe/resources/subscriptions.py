@@ -12,7 +12,7 @@ from ...sim import api_writes
 from .. import errors
 from ..handlers import Call, as_array, as_int, as_string, list_subscriptions
 from ..routes import Route
-from .common import (
+from .answers import (
     answer,
     customer_param,
     flag,
