@@ -211,10 +211,14 @@ class Runner:
         # reading the clock file keeps its real clock for signature checks.
         return self._app_now if self._app_clock.follow == "faketime" else None
 
+    @property
+    def _customer_ids(self) -> list[str]:
+        # Read live: an app-driven checkout may give a customer the app's own id.
+        return [c.customer_id for c in self._customers]
+
     def states(self) -> dict[str, Any]:
         """What the app holds now for each of the case's customers."""
-        # Read live: an app-driven checkout may give a customer the app's own id.
-        return {c.customer_id: self.target.state(c.customer_id) for c in self._customers}
+        return {cid: self.target.state(cid) for cid in self._customer_ids}
 
     def check_checkpoint(self, seg: Segment, customers: Iterable[SimCustomer],
                          pending: bool) -> CheckpointResult:
