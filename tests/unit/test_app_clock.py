@@ -139,3 +139,18 @@ def test_an_unknown_card_is_refused():
     world = World(default_catalog(), "2025-03-31.basil")
     with pytest.raises(ScenarioError, match="unknown test card"):
         complete_session(world, _open_session(world), "4111111111111111")
+
+
+@pytest.mark.parametrize("version", ["2024-06-20", "2025-03-31.basil"])
+def test_completion_sends_what_the_built_in_checkout_sends(version):
+    built_in = World(default_catalog(), version)
+    cust = built_in.create_customer("ann@example.test", "Ann")
+    start = len(built_in.events)
+    built_in.checkout(cust.id, "price_pro_monthly")
+    expected = [e.type for e in built_in.events[start:]]
+
+    world = World(default_catalog(), version)
+    session = _open_session(world)
+    start = len(world.events)
+    complete_session(world, session, "4242424242424242")
+    assert [e.type for e in world.events[start:]] == expected
