@@ -64,3 +64,23 @@ def test_a_badly_shaped_key_in_the_target_file_names_the_key(examples, tmp_path)
     config = _with_stripe_section(examples, tmp_path, 'api_key = "sk_test_short"')
     with pytest.raises(ConfigError, match=r"\[stripe\.api_key\]: not shaped like"):
         Session.create(config=str(config), scenarios=["upgrade"])
+
+
+def test_a_clock_file_follows_the_virtual_clock(examples, tmp_path):
+    """[clock].follow = "file": the harness writes the virtual time for apps that read it."""
+    config = _with_stripe_section(examples, tmp_path, "")
+    config.write_text(config.read_text() + '\n[clock]\nfollow = "file"\n'
+                      'start = "2026-03-01T00:00:00Z"\n')
+    seen = []
+    with Session.create(config=str(config), scenarios=["renewal"],
+                        deliveries=["in_order"], api_versions=["2025-03-31.basil"]) as session:
+        target, fake = session.runner.target, session.runner.fake
+
+        def look(result):
+            seen.append((int(target.clock.path.read_text()), fake.world.now, result))
+
+        report = session.run(progress=look)
+        assert target.values["clock_file"] == str(target.clock.path)
+    assert report.ok, report.failures[0].failure_text()
+    (app_now, world_now, result) = seen[0]
+    assert 1772323200 < world_now <= app_now < 1772323200 + 120 * 86400

@@ -154,3 +154,15 @@ def test_completion_sends_what_the_built_in_checkout_sends(version):
     start = len(world.events)
     complete_session(world, session, "4242424242424242")
     assert [e.type for e in world.events[start:]] == expected
+
+
+def test_a_run_from_now_passes_and_its_replay_command_pins_the_start(monkeypatch):
+    from harness import Session
+
+    monkeypatch.setattr("harness.targets.clock.time.time", lambda: 1795000000.2)
+    with Session.create(scenarios=["renewal"], api_versions=["2025-03-31.basil"],
+                        deliveries=["in_order"], clock_start="now") as session:
+        report = session.run()
+    (result,) = report.results
+    assert result.ok, result.failure_text()
+    assert result.replay.endswith("--clock-start 1795000000")
