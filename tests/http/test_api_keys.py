@@ -82,5 +82,5 @@ def test_a_clock_file_follows_the_virtual_clock(examples, tmp_path):
         report = session.run(progress=look)
         assert target.values["clock_file"] == str(target.clock.path)
     assert report.ok, report.failures[0].failure_text()
-    (app_now, world_now, result) = seen[0]
+    (app_now, world_now, _result) = seen[0]
     assert 1772323200 < world_now <= app_now < 1772323200 + 120 * 86400

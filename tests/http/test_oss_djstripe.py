@@ -49,7 +49,8 @@ def _run(config: Path, scenarios: list[str], versions: list[str], deliveries: li
 def test_the_raw_mirror_stays_in_sync_and_every_request_is_served(shop):
     report, gaps, served = _run(
         shop / "harness.toml",
-        ["upgrade", "cancel_at_period_end", "payment_failed_recovered", "cancel_now", "pause_resume"],
+        ["upgrade", "cancel_at_period_end", "payment_failed_recovered", "cancel_now",
+         "pause_resume"],
         ["2024-06-20", "2025-03-31.basil"], ["in_order", "duplicated"])
     assert not gaps, f"requests the fake Stripe did not serve: {sorted(gaps)}"
     # dj-stripe really talks to Stripe: it re-fetches what each event names.
