@@ -19,7 +19,9 @@ class StripeApiError(Exception):
                  code: str | None = None, param: str | None = None,
                  logged: bool = True, gap: str | None = None) -> None:
         super().__init__(message)
-        self.gap = gap  # set when the harness, not Stripe, is why the request is refused
+        # Why the harness could not serve a request Stripe would have served (an endpoint or
+        # a parameter the fake lacks, or a bug of its own); None for Stripe's own refusals.
+        self.gap = gap
         self.logged = logged  # Stripe links its request log only for requests it attributes
         self.status = status
         self.message = message
@@ -114,4 +116,4 @@ def mask_key(key: str) -> str:
 def internal(exc: BaseException) -> StripeApiError:
     """A bug in the fake: a 500 that names it (and is re-raised by FakeStripe.check())."""
     return StripeApiError(500, f"An unknown error occurred in the fake Stripe: {exc!r}",
-                          type="api_error")
+                          type="api_error", gap=f"the fake Stripe API failed: {exc!r}")

@@ -2,8 +2,9 @@
 
 Takes the `stripe` package on disk; gives `SdkRoute`s (HTTP method, path template, the service
 method that calls it, and the nested parameter `Shape` of its `stripe.params` TypedDict). Nothing
-is hand-written: the services (`stripe/**/_*_service.py`) and the params modules are parsed with
-`ast`, so the table follows whichever stripe-python is installed. `sdk_routes()` is cached.
+is hand-written: the services (`stripe/**/_*_service.py`) are read with patterns and the params
+modules parsed with `ast`, so the table follows whichever stripe-python is installed.
+`sdk_routes()` is cached; a route's parameter shape is read the first time it is needed.
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ class Shape:
     keys: dict[str, tuple[bool, Shape]] | None = None  # known keys: name -> (required, shape)
     free: bool = False  # a hash of any keys (metadata)
     item: Shape | None = None  # a list of this
+    # What a string must be: any of these kinds ("str", "int", "bool", "float", "any"), or one
+    # of `literals` (an enum); "" (unset) is allowed when `emptyable`.
+    kinds: set[str] = field(default_factory=set)
+    literals: list[str] = field(default_factory=list)
+    emptyable: bool = False
 
     @property
     def required(self) -> list[str]:
@@ -40,7 +46,14 @@ class SdkRoute:
     template: str  # /v1/customers/{customer}
     service: str  # checkout.SessionService
     name: str  # create, retrieve, list_line_items ...
-    params: Shape = field(compare=False, hash=False)
+    params_source: tuple[str, str] | None = field(compare=False, hash=False)  # module, class
+
+    @functools.cached_property
+    def params(self) -> Shape:
+        """The parameter shape, read from the params module the first time it is needed."""
+        if self.params_source is None:
+            return Shape(keys={})
+        return _PARAMS.shape(*self.params_source)
 
     @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -64,30 +77,41 @@ def specificity(template: str) -> tuple[int, ...]:
     return tuple(1 if part.startswith("{") else 0 for part in template.split("/"))
 
 
+# The services are generated code; reading them with these patterns is four times faster than
+# parsing them (a test checks both readings agree).
+_CLASS = re.compile(r"^class (\w+)\(", re.M)
+_DEF = re.compile(r"^    def (\w+)\(\n(.*?)(?=^    (?:async )?def |^class |\Z)", re.M | re.S)
+_REQUEST = re.compile(r'self\._request\(\s*"(\w+)",\s*"(/v1/[^"]*)".*?base_address="(\w+)"',
+                      re.S)
+_PARAMS_ARG = re.compile(r'params: (?:Optional\[)?\s*"(\w+Params)"')
+_IMPORT = re.compile(r"from (stripe\.params[\w.]*) import (\(.*?\)|\w+)", re.S)
+
+
 @functools.cache
 def sdk_routes() -> tuple[SdkRoute, ...]:
     """Every (method, /v1 path) the SDK's services call, most specific template first."""
     found: dict[tuple[str, str], SdkRoute] = {}
-    modules = _ParamModules()
     for path in sorted(_ROOT.rglob("_*_service.py")):
         rel = path.relative_to(_ROOT)
         if rel.parts[0] == "v2":
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        imports = _imports(tree)
+        text = path.read_text(encoding="utf-8")
+        imports = {name: m.group(1) for m in _IMPORT.finditer(text)
+                   for name in re.findall(r"\w+", m.group(2))}
         namespace = ".".join(rel.parts[:-1])
-        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
-            for fn in (n for n in cls.body if isinstance(n, ast.FunctionDef)):
-                call = _request_call(fn)
-                if call is None:
-                    continue
-                method, template = call
-                params_name = _params_annotation(fn)
-                shape = (modules.shape(imports[params_name], params_name)
-                         if params_name in imports else Shape(keys={}))
-                service = f"{namespace}.{cls.name}" if namespace else cls.name
-                route = SdkRoute(method.upper(), template, service, fn.name, shape)
-                found.setdefault((route.method, template), route)
+        classes = [(m.start(), m.group(1)) for m in _CLASS.finditer(text)]
+        for m in _DEF.finditer(text):
+            request = _REQUEST.search(m.group(2))
+            if request is None or request.group(3) != "api":
+                continue
+            cls = [name for at, name in classes if at < m.start()][-1]
+            arg = _PARAMS_ARG.search(m.group(2))
+            name = arg.group(1) if arg else None
+            source = (imports[name], name) if name in imports else None
+            service = f"{namespace}.{cls}" if namespace else cls
+            route = SdkRoute(request.group(1).upper(), request.group(2), service, m.group(1),
+                             source)
+            found.setdefault((route.method, route.template), route)
     return tuple(sorted(found.values(), key=lambda r: (specificity(r.template), r.template,
                                                        r.method)))
 
@@ -105,42 +129,6 @@ def find(method: str, path: str) -> tuple[SdkRoute, re.Match[str]] | None:
 @functools.cache
 def by_template() -> dict[tuple[str, str], SdkRoute]:
     return {(r.method, r.template): r for r in sdk_routes()}
-
-
-# -- services ------------------------------------------------------------------------------------
-
-
-def _imports(tree: ast.Module) -> dict[str, str]:
-    """Class name -> module for every `from stripe.params... import X` (under TYPE_CHECKING)."""
-    out = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("stripe.params"):
-            for alias in node.names:
-                out[alias.asname or alias.name] = node.module or ""
-    return out
-
-
-def _request_call(fn: ast.FunctionDef) -> tuple[str, str] | None:
-    for node in ast.walk(fn):
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "_request" and len(node.args) >= 2):
-            method, target = node.args[0], node.args[1]
-            if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
-                target = target.func.value  # "/v1/x/{id}".format(...)
-            base = next((k.value for k in node.keywords if k.arg == "base_address"), None)
-            if (isinstance(method, ast.Constant) and isinstance(target, ast.Constant)
-                    and isinstance(target.value, str) and target.value.startswith("/v1/")
-                    and (base is None or getattr(base, "value", "api") == "api")):
-                return str(method.value), target.value
-    return None
-
-
-def _params_annotation(fn: ast.FunctionDef) -> str | None:
-    for arg in fn.args.args + fn.args.posonlyargs + fn.args.kwonlyargs:
-        if arg.arg == "params" and arg.annotation is not None:
-            names = re.findall(r"\w+", ast.unparse(arg.annotation))
-            return next((n for n in names if n.endswith("Params")), None)
-    return None
 
 
 # -- params TypedDicts ---------------------------------------------------------------------------
@@ -190,6 +178,13 @@ class _ParamModules:
             head = ast.unparse(node.value).split(".")[-1]
             if head == "Literal":
                 out.scalar = True
+                elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
+                for elt in elts:
+                    value = elt.value if isinstance(elt, ast.Constant) else None
+                    if value == "":
+                        out.emptyable = True
+                    elif value is not None:
+                        out.literals.append(str(value))
             elif head == "List":
                 out.item = self._type(module, node.slice)
             elif head in ("Dict", "Mapping", "UntypedStripeObject"):
@@ -200,9 +195,11 @@ class _ParamModules:
             nested = self.shape(module, node.id)
             out.keys = nested.keys
         elif isinstance(node, ast.Name):
-            out.scalar = True  # str, int, bool, float, Any
+            out.scalar = True
+            out.kinds.add(node.id if node.id in ("str", "int", "bool", "float") else "any")
         else:
             out.scalar = True
+            out.kinds.add("any")
 
 
 def _unwrap_required(node: ast.expr) -> tuple[bool, ast.expr]:
@@ -225,3 +222,6 @@ def _union(node: ast.expr) -> list[ast.expr]:
         elts = node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice]
         return [p for e in elts for p in _union(e)]
     return [node]
+
+
+_PARAMS = _ParamModules()

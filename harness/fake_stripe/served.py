@@ -8,6 +8,8 @@ the endpoint and notes parameters the SDK defines but the handler does not act o
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
 import stripe
@@ -46,3 +48,21 @@ def check_request(route: Route, params: dict[str, Any]) -> str | None:
         return None
     return (f"parameters accepted but not supported by the fake: {', '.join(ignored)} "
             f"({route.describe()})")
+
+
+@contextlib.contextmanager
+def api_request(world: Any) -> Iterator[None]:
+    """Everything a write does is one action of the app's API request: its events share one
+    `request` with a `req_` id. A World without action bookkeeping needs nothing."""
+    acting = getattr(world, "acting_as", None)
+    begin = getattr(world, "begin_action", None)
+    if acting is None or begin is None:
+        yield
+        return
+    with acting("api"):
+        outer = begin()
+        try:
+            yield
+        finally:
+            if outer:
+                world.end_action()

@@ -15,6 +15,7 @@ import re
 import string
 import threading
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,7 @@ from .forms import decode_form
 from .handlers import Call, Handler
 from .keys import DEFAULT_API_KEY
 from .routes import CONTROL_PREFIX, ROUTES, Route
-from .served import check_request, unserved
+from .served import api_request, check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
@@ -51,9 +52,8 @@ class LoggedRequest:
     idempotency_key: str | None = None
     response: dict[str, Any] = field(default_factory=dict, repr=False)
     replayed: bool = False  # answered from the idempotency cache
-    # Why the harness could not serve this request as Stripe would (an unserved URL, an endpoint
-    # the SDK defines that the fake does not implement, parameters it ignores); None for served
-    # requests and for Stripe's own 4xx answers.
+    # Why the harness could not serve it (an unknown route, a parameter Stripe accepts that the
+    # fake refuses, a bug of the fake); None for a served request or one of Stripe's own 4xx.
     gap: str | None = None
 
     @property
@@ -115,8 +115,9 @@ class FakeStripe:
 
     @property
     def gaps(self) -> list[LoggedRequest]:
-        """Logged requests the harness could not serve faithfully (their `gap` says why)."""
-        return [r for r in self.requests if r.gap is not None]
+        """The logged requests the harness could not serve (each with its `gap`)."""
+        with self.lock:
+            return [r for r in self.requests if r.gap is not None]
 
     def requests_to(self, path: str, *, method: str | None = None) -> list[LoggedRequest]:
         """Logged requests whose path equals `path` (or fully matches it as a regex)."""
@@ -152,7 +153,8 @@ class FakeStripe:
                 else:
                     gap = check_request(route, params)
                     call = Call(self, self.world, method, path, params, version, match)
-                    result = route.handler(call)
+                    with api_request(self.world) if method != "GET" else nullcontext():
+                        result = route.handler(call)
                     if call.notes:
                         gap = "; ".join(n for n in (gap, *call.notes) if n)
                     status, payload = result if isinstance(result, tuple) else (200, result)
@@ -164,9 +166,9 @@ class FakeStripe:
                 gap = exc.gap
             except Exception as exc:  # a bug in the fake: answer 500, re-raise in check()
                 self.errors.append(exc)
-                gap = f"the fake Stripe failed on this request: {exc!r}"
                 failure = errors.internal(exc)
                 status, payload = failure.status, failure.body(request_id, self.world.now)
+                gap = failure.gap
             out_headers = {
                 "Content-Type": "application/json",
                 "Request-Id": request_id,

@@ -8,6 +8,7 @@ hash/array. Nested names are written as Stripe writes them: `line_items[0][price
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import errors
@@ -51,6 +52,35 @@ def _unknown(value: Any, shape: Shape, prefix: str) -> None:
         # "" unsets a hash or an array; any other string where a hash or list belongs is refused
         raise errors.invalid("Invalid array" if shape.item is not None else "Invalid hash",
                              prefix)
+    elif value != "":
+        _check_scalar(value, shape, prefix)
+
+
+_INTEGER = re.compile(r"-?\d+")
+_DECIMAL = re.compile(r"-?\d+(\.\d+)?")
+
+
+def _check_scalar(value: str, shape: Shape, name: str) -> None:
+    """A string against the SDK's type: an enum's values, an integer, a boolean."""
+    kinds = shape.kinds
+    if "any" in kinds or "str" in kinds:
+        return
+    if shape.literals and value in shape.literals:
+        return
+    if "int" in kinds and _INTEGER.fullmatch(value):
+        return
+    if "float" in kinds and _DECIMAL.fullmatch(value):
+        return
+    if "bool" in kinds and value in ("true", "false"):
+        return
+    if shape.literals and not kinds:
+        raise errors.not_one_of(name, shape.literals)
+    if "int" in kinds:
+        raise errors.invalid(f"Invalid integer: {value}", name)
+    if "float" in kinds:
+        raise errors.invalid(f"Invalid decimal: {value}", name)
+    if "bool" in kinds:
+        raise errors.invalid(f"Invalid boolean: {value}", name)
 
 
 def _missing(value: Any, shape: Shape, prefix: str) -> None:

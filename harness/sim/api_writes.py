@@ -8,7 +8,6 @@ Errors a caller can cause raise `ScenarioError`; the fake turns them into Stripe
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError
@@ -16,7 +15,6 @@ from ..scenario.catalog import Price
 from .api_objects import CATALOG_CREATED, PriceObject, Product
 from .billing import add_interval
 from .objects import CheckoutSession, Customer, PaymentMethod, Subscription, SubscriptionItem
-from .portal import CARDS
 
 if TYPE_CHECKING:
     from .world import World
@@ -178,8 +176,9 @@ def create_subscription(world: World, customer_id: str, items: list[tuple[str, i
     """POST /v1/subscriptions: charged now with the default card, else `incomplete`."""
     cust = world.customer(customer_id)
     pm = world.payment_methods.get(default_payment_method or cust.default_payment_method or "")
-    payable = pm is not None and not pm.declines
-    if not payable and payment_behavior == "error_if_incomplete":
+    # default_incomplete leaves the first payment to the app (it confirms the PaymentIntent).
+    payable = pm is not None and not pm.declines and payment_behavior != "default_incomplete"
+    if (pm is None or pm.declines) and payment_behavior == "error_if_incomplete":
         raise ScenarioError("This customer has no attached payment source or default payment "
                             "method. Please consider adding a default payment method.")
     start = world.now
@@ -243,9 +242,3 @@ def expire_checkout_session(world: World, session: CheckoutSession) -> CheckoutS
     world.emit("checkout.session.expired", session, request=API)
     return session
 
-
-def renamed(obj: Any, **changes: Any) -> Any:
-    return replace(obj, **changes)
-
-
-__all__ = ["CARDS"]

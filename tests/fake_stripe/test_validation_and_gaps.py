@@ -133,3 +133,51 @@ def test_stripe_version_per_request_and_request_ids(local: Account) -> None:
     assert old.last_response.headers["Stripe-Version"] == "2024-06-20"
     ids = {r.request_id for r in local.fake.requests}
     assert len(ids) == 2 and new.last_response.request_id in ids
+
+
+def test_the_pattern_reading_of_the_services_agrees_with_parsing_them() -> None:
+    """sdk_spec reads the generated services with patterns; `ast` must find the same routes."""
+    import ast
+    from pathlib import Path
+
+    root = Path(stripe.__file__).parent
+    parsed = set()
+    for path in root.rglob("_*_service.py"):
+        if path.relative_to(root).parts[0] == "v2":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "_request" and len(node.args) >= 2):
+                continue
+            method, target = node.args[0], node.args[1]
+            if isinstance(target, ast.Call) and isinstance(target.func, ast.Attribute):
+                target = target.func.value
+            base = next(k.value for k in node.keywords if k.arg == "base_address")
+            if (isinstance(target, ast.Constant) and str(target.value).startswith("/v1/")
+                    and isinstance(base, ast.Constant) and base.value == "api"
+                    and isinstance(method, ast.Constant)):
+                parsed.add((str(method.value).upper(), target.value))
+    assert {(r.method, r.template) for r in sdk_spec.sdk_routes()} == parsed
+
+
+@pytest.mark.parametrize(("params", "message", "param"), [
+    ({"mode": "subscriptions"}, "Invalid mode: must be one of payment, setup, or subscription",
+     "mode"),
+    ({"mode": "payment", "line_items": [{"price": "price_basic_monthly", "quantity": "two"}]},
+     "Invalid integer: two", "line_items[0][quantity]"),
+    ({"mode": "payment", "allow_promotion_codes": "yes"}, "Invalid boolean: yes",
+     "allow_promotion_codes"),
+])
+def test_scalars_are_checked_against_the_sdk_types(v1: Any, params: dict[str, Any],
+                                                   message: str, param: str) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        v1.checkout.sessions.create(params={"success_url": "https://a.test/ok", **params})
+    assert (info.value.user_message, info.value.param) == (message, param)
+
+
+def test_an_enabled_event_must_be_one_stripe_sends(v1: Any) -> None:
+    with pytest.raises(stripe.InvalidRequestError) as info:
+        v1.webhook_endpoints.create(params={"url": "https://a.test/h",
+                                            "enabled_events": ["customer.subscription.*"]})
+    assert info.value.param == "enabled_events[0]"
+    assert "customer.subscription.updated" in (info.value.user_message or "")

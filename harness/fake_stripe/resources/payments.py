@@ -16,7 +16,7 @@ from ...sim.objects import SetupIntent
 from .. import errors
 from ..handlers import INCLUDABLE, Call, as_string
 from ..routes import Route
-from .answers import answer, customer_param, get, listing, searching, world_errors
+from .answers import answer, customer_param, get, listing, path_id, searching, world_errors
 
 LIST = {"limit", "starting_after", "ending_before"}
 TEST_TOKENS = {"tok_visa": "visa", "tok_mastercard": "mastercard",
@@ -123,10 +123,18 @@ def _balance_transactions(call: Call) -> dict[str, BalanceTransaction]:
 
 
 def list_balance_transactions(call: Call) -> dict[str, Any]:
+    if not hasattr(call.world, "charges"):
+        call.notes.append("the simulated World does not model charges: the list is empty")
     q = call.params
     found = [t for t in _balance_transactions(call).values()
              if q.get("source") in (None, t.source) and q.get("type") in (None, "charge")]
     return listing(call, found, "/v1/balance_transactions", "balance_transaction")
+
+
+def retrieve_balance_transaction(call: Call) -> dict[str, Any]:
+    if not hasattr(call.world, "charges"):
+        return retriever("charges", "balance transaction")(call)  # the gap: no charges kept
+    return answer(call, get(call, _balance_transactions(call), "balance transaction"))
 
 
 def _expand_balance_transaction(call: Call, node: dict[str, Any]) -> Any:
@@ -149,6 +157,11 @@ def _store(call: Call, name: str) -> dict[str, Any]:
 
 def retriever(store: str, noun: str) -> Any:
     def handler(call: Call) -> dict[str, Any]:
+        if not hasattr(call.world, store):  # ids may be referenced, the objects are not kept
+            missing = errors.no_such(noun, path_id(call), "id", status=404)
+            missing.gap = (f"the simulated World does not model {store.replace('_', ' ')}: "
+                           f"{path_id(call)} cannot be served")
+            raise missing
         return answer(call, get(call, _store(call, store), noun))
 
     handler.__name__ = f"retrieve_{store}"
@@ -158,6 +171,9 @@ def retriever(store: str, noun: str) -> Any:
 def lister(store: str, url: str, noun: str, filters: tuple[str, ...]) -> Any:
     def handler(call: Call) -> dict[str, Any]:
         customer = customer_param(call) if "customer" in filters else None
+        if not hasattr(call.world, store):
+            call.notes.append(f"the simulated World does not model "
+                              f"{store.replace('_', ' ')}: the list is empty")
         found = []
         for obj in _store(call, store).values():
             if customer is not None and getattr(obj, "customer", None) != customer:
@@ -221,9 +237,7 @@ ROUTES = (
     Route.sdk("GET", "/v1/refunds/{refund}", retriever("refunds", "refund")),
     Route.sdk("GET", "/v1/balance_transactions", list_balance_transactions,
               honours=LIST | {"source", "type"}),
-    Route.sdk("GET", "/v1/balance_transactions/{id}",
-              lambda call: answer(call, get(call, _balance_transactions(call),
-                                            "balance transaction"))),
+    Route.sdk("GET", "/v1/balance_transactions/{id}", retrieve_balance_transaction),
     Route.sdk("GET", "/v1/invoice_payments",
               lister("invoice_payments", "/v1/invoice_payments", "invoice_payment",
                      ("invoice", "status")), honours=LIST | {"invoice", "status"}),

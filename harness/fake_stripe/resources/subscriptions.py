@@ -23,6 +23,7 @@ from .answers import (
     searching,
     world_errors,
 )
+from .payments import lister, retriever
 
 LIST = {"limit", "starting_after", "ending_before"}
 BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
@@ -193,6 +194,13 @@ def update_item(call: Call) -> dict[str, Any]:
 
 _ = customer_param
 ROUTES = (
+    # Schedules (what the portal's scheduled downgrades create) are served as the World holds
+    # them: an empty list and Stripe's 404 until it models them.
+    Route.sdk("GET", "/v1/subscription_schedules",
+              lister("subscription_schedules", "/v1/subscription_schedules",
+                     "subscription_schedule", ("customer",)), honours=LIST | {"customer"}),
+    Route.sdk("GET", "/v1/subscription_schedules/{schedule}",
+              retriever("subscription_schedules", "subscription_schedule")),
     Route.sdk("POST", "/v1/subscriptions", create, stateful=True,
               honours={"customer", "items", "default_payment_method", "payment_behavior",
                        "metadata"}),
