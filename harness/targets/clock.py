@@ -23,6 +23,7 @@ import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import ConfigError
 
@@ -76,6 +77,17 @@ def faketime_library(configured: str | None = None) -> str:
         + (f" at {configured}" if configured else f" (looked in {', '.join(FAKETIME_LIBRARIES)})")
         + ": install it (Debian/Ubuntu: apt-get install faketime) or name the library in "
         "[clock].library")
+
+
+def app_clock_for(target_file: Any, folder: str) -> AppClock | None:
+    """The app's clock file(s) when the target file's [clock].follow asks for them."""
+    spec = target_file.spec.clock
+    if spec.follow == "none":
+        return None
+    try:
+        return AppClock(folder, spec.follow, spec.library)
+    except ConfigError as exc:
+        raise ConfigError(f"{target_file.path}: {exc}") from None
 
 
 class AppClock:

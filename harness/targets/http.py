@@ -25,6 +25,7 @@ import httpx
 
 from ..errors import ConfigError, TargetError
 from ..masking import mask_text, mask_url
+from .clock import app_clock_for
 from .inprocess import CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
@@ -55,7 +56,7 @@ class HttpTarget:
         self.name = target_file.name
         self._tmp = tempfile.TemporaryDirectory(prefix="portal-harness-")
         self.values = target_file.placeholders(fake, self._tmp.name)
-        self.clock = _app_clock(target_file, self._tmp.name)
+        self.clock = app_clock_for(target_file, self._tmp.name)
         self.checkout_url = (fill(self.spec.checkout.url, self.values)
                              if self.spec.checkout is not None else None)
         self.webhook_url = fill(self.spec.webhook.url, self.values)
@@ -378,19 +379,6 @@ class HttpPortalTarget(HttpTarget):
         r = self._post(url, "[portal].url", data=dict(form or {}), params=dict(query or {}),
                        headers=headers)
         return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:200])
-
-
-def _app_clock(target_file: Any, folder: str) -> Any:
-    """The app's clock file(s) when [clock].follow asks for them, else None."""
-    spec = target_file.spec.clock
-    if spec.follow == "none":
-        return None
-    from .clock import AppClock
-
-    try:
-        return AppClock(folder, spec.follow, spec.library)
-    except ConfigError as exc:
-        raise ConfigError(f"{target_file.path}: {exc}") from None
 
 
 def _reason(exc: httpx.HTTPError) -> str:
