@@ -19,6 +19,8 @@ from .errors import StripeApiError
 from .routes import Route
 from .validate import check_params
 
+BASIL = "2025-03-31"
+
 
 def unserved(method: str, path: str) -> StripeApiError:
     """Stripe's unknown-URL 404, carrying the harness gap it stands for."""
@@ -33,27 +35,44 @@ def unserved(method: str, path: str) -> StripeApiError:
     return errors.unrecognized_url(method, path, gap=gap)
 
 
-def check_request(route: Route, params: dict[str, Any]) -> str | None:
-    """Refuse params as Stripe would; give a gap note for SDK params the handler ignores."""
+def check_request(route: Route, params: dict[str, Any], version: str | None = None) -> str | None:
+    """Refuse params as Stripe would; give a gap note for SDK params the handler ignores.
+
+    The SDK describes the newest API version. A request in a version before
+    2025-03-31.basil (the release that removed many parameters) may send a top-level parameter
+    since removed: it is accepted (not acted on) and noted as a gap rather than refused, since
+    Stripe may have taken it in that version. From basil on, an unknown name is Stripe's 400."""
     if route.template is None:
         return None
     spec = sdk_spec.by_template().get((route.method, route.template))
     if spec is None:
         return None
-    check_params(params, spec.params)
-    if route.honours is None:
-        return None
-    ignored = [k for k in params if k not in route.honours]
-    if not ignored:
-        return None
-    return (f"parameters accepted but not supported by the fake: {', '.join(ignored)} "
-            f"({route.describe()})")
+    notes = []
+    older = version is not None and version[:10] < BASIL
+    checked = params
+    for _ in range(len(params) + 1):
+        try:
+            check_params(checked, spec.params)
+            break
+        except StripeApiError as exc:
+            if not (older and exc.code == "parameter_unknown" and exc.param in checked):
+                raise
+            notes.append(f"parameter {exc.param} is not in stripe-python {stripe.VERSION}'s "
+                         f"definition (API {stripe.api_version}); accepted for {version}")
+            checked = {k: v for k, v in checked.items() if k != exc.param}
+    if route.honours is not None:
+        ignored = [k for k in checked if k not in route.honours]
+        if ignored:
+            notes.append(f"parameters accepted but not supported by the fake: "
+                         f"{', '.join(ignored)} ({route.describe()})")
+    return "; ".join(notes) or None
 
 
 @contextlib.contextmanager
-def api_request(world: Any) -> Iterator[None]:
+def api_request(world: Any, request_id: str, idempotency_key: str | None) -> Iterator[None]:
     """Everything a write does is one action of the app's API request: its events share one
-    `request` with a `req_` id. A World without action bookkeeping needs nothing."""
+    `request`, `{id: <this response's Request-Id>, idempotency_key: <the key sent>}`, as
+    Stripe's do. A World without action bookkeeping needs nothing."""
     acting = getattr(world, "acting_as", None)
     begin = getattr(world, "begin_action", None)
     if acting is None or begin is None:
@@ -61,6 +80,9 @@ def api_request(world: Any) -> Iterator[None]:
         return
     with acting("api"):
         outer = begin()
+        requests = getattr(world, "_requests", None)
+        if outer and isinstance(requests, dict):
+            requests["api"] = (request_id, idempotency_key)
         try:
             yield
         finally:

@@ -159,15 +159,16 @@ class FakeStripe:
                 version = self._version(sent_version)
                 if refused is not None:
                     raise refused
-                route, match, gap = self._route(method, path)
+                route, match = self._route(method, path)
                 cached = self._idempotent.get(idem) if idem else None
                 if cached is not None:
                     status, payload, replayed_from = self._replay(cached, idem, method, path,
                                                                   params)
                 else:
-                    gap = check_request(route, params)
+                    gap = check_request(route, params, version)
                     call = Call(self, self.world, method, path, params, version, match)
-                    with api_request(self.world) if method != "GET" else nullcontext():
+                    writing = method != "GET"
+                    with api_request(self.world, request_id, idem) if writing else nullcontext():
                         result = route.handler(call)
                     if call.notes:
                         gap = "; ".join(n for n in (gap, *call.notes) if n)
@@ -247,11 +248,12 @@ class FakeStripe:
             params.update(decode_form(text))
         return params
 
-    def _route(self, method: str, path: str) -> tuple[Route, re.Match[str], None]:
+    def _route(self, method: str, path: str) -> tuple[Route, re.Match[str]]:
+        """The first route that serves the request, or Stripe's unknown-URL 404 (a gap)."""
         for route in self.routes:
             match = route.match(method, path)
             if match is not None:
-                return route, match, None
+                return route, match
         raise unserved(method, path)
 
     @staticmethod

@@ -181,3 +181,30 @@ def test_an_enabled_event_must_be_one_stripe_sends(v1: Any) -> None:
                                             "enabled_events": ["customer.subscription.*"]})
     assert info.value.param == "enabled_events[0]"
     assert "customer.subscription.updated" in (info.value.user_message or "")
+
+
+def test_an_older_version_may_send_a_parameter_the_sdk_no_longer_has(local: Account) -> None:
+    """Before basil, a top-level name the SDK lacks is accepted and noted; from basil on it is
+    Stripe's 400."""
+    old = local.fake.stripe_client(stripe_version="2024-06-20").v1
+    made = old.customers.create(params={"email": "o@example.test", "account_balance": 0})
+    assert made.email == "o@example.test"
+    gap = local.fake.requests[-1].gap or ""
+    assert "account_balance is not in stripe-python" in gap and "2024-06-20" in gap
+    current = local.fake.stripe_client(stripe_version="2025-03-31.basil").v1
+    with pytest.raises(stripe.InvalidRequestError, match="unknown parameter: account_balance"):
+        current.customers.create(params={"account_balance": 0})
+
+
+def test_the_events_of_a_write_carry_its_request_id_and_idempotency_key(local: Account,
+                                                                        v1: Any) -> None:
+    if not hasattr(local.world, "acting_as"):
+        pytest.skip("this build's World keeps no request per action")
+    since = len(local.world.events)
+    v1.subscriptions.update(local.subscription.id, params={
+        "items": [{"id": local.subscription.items[0].id, "price": "price_enterprise_monthly"}]},
+        options={"idempotency_key": "upgrade-1"})
+    logged = local.fake.requests[-1]
+    events = local.world.events[since:]
+    assert events and {(e.request_id, e.idempotency_key) for e in events} == {
+        (logged.request_id, "upgrade-1")}

@@ -21,7 +21,6 @@ from .answers import (
     get,
     listing,
     metadata,
-    path_id,
     prices,
     products,
     searching,
@@ -244,7 +243,6 @@ def retrieve_price(call: Call) -> dict[str, Any]:
     return answer(call, get(call, prices(call), "price"))
 
 
-_ = path_id
 ROUTES = (
     Route.sdk("POST", "/v1/products", create_product, stateful=True,
               honours={"name", "id", "description", "active", "metadata",

@@ -139,7 +139,7 @@ def list_sources(call: Call) -> dict[str, Any]:
 
 ROUTES = (
     Route.sdk("POST", "/v1/customers", create, stateful=True,
-              honours=WRITES - {"invoice_settings"} | {"invoice_settings"}),
+              honours=WRITES),
     Route.sdk("GET", "/v1/customers", list_customers,
               honours={"email", "limit", "starting_after", "ending_before"}),
     Route.sdk("GET", "/v1/customers/search", search, honours={"query", "limit", "page"}),

@@ -192,7 +192,6 @@ def update_item(call: Call) -> dict[str, Any]:
     return _render_item(call, sub, item)
 
 
-_ = customer_param
 ROUTES = (
     # Schedules (what the portal's scheduled downgrades create) are served as the World holds
     # them: an empty list and Stripe's 404 until it models them.
