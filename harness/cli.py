@@ -1,7 +1,9 @@
 """The `portal-harness` command: a thin front over the library.
 
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
-1 a check failed, 2 bad usage or configuration (the message names the file, key or url).
+1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
+message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
+API does not serve, or a fault of its own); see harness.faults.
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:  # a fault of the harness itself: say so, with what to report
+        import traceback
+
+        traceback.print_exc()
+        print("portal-harness: internal error (a fault of the harness, not of your app or "
+              "your files); please report it with the traceback above", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(report.to_json())
     else:
         print_report(report)
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -67,6 +67,12 @@ def print_report(report: RunReport) -> None:
     modes = list(dict.fromkeys(d for _, d in columns))
     console.print("cells, left to right: " + ", ".join(modes) +
                   "   ([green]✓[/] pass, [red]✗[/] fail, [dim]-[/] skipped)")
+    if report.gaps():
+        console.print()
+        console.print(report.gaps_text(), markup=False)
+    if report.stopped:
+        console.print()
+        console.print(f"The run stopped: {report.stopped}.", markup=False)
     for failure in report.failures[:5]:
         console.print()
         console.print(failure.failure_text(), markup=False)

@@ -16,8 +16,9 @@ from typing import Any
 
 from .catalog import Catalog, default_catalog
 from .delivery import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
-from .errors import ScenarioError
+from .errors import AppExitedError, ScenarioError
 from .events import Event, matches
+from .faults import HARNESS
 from .invariants import Violation, compare_state
 from .report import CaseResult, CheckpointResult, RunReport
 from .scenario import Scenario
@@ -87,12 +88,32 @@ class Runner:
                 return result
             raise
         result.billing_mode = sim.billing_mode
+        self._current = "starting the case"
+        mark = len(self.fake.requests)
+        self._partial: list[Attempt] = []
+        try:
+            self._play(case, sim, result)
+        except AppExitedError as exc:
+            result.timeline.extend(self._partial)
+            result.violations.append(Violation(
+                "app.exited", f"the app exited (code {exc.returncode}) in case {result.label} "
+                f"while {self._current}.\n{exc.log_tail}", None, None, "running",
+                f"exited with code {exc.returncode}"))
+            result.stopped = True
+        result.violations = _with_gaps(result.violations, result.timeline,
+                                       self.fake.requests[mark:])
+        result.ok = not result.violations
+        result.duration = time.perf_counter() - started
+        return result
+
+    def _play(self, case: Case, sim: Simulator, result: CaseResult) -> None:
         self._swallowed: list[Violation] = []
         self._customer_ids = [c.customer_id for c in sim.customers.values()]
         self.fake.world = sim.world
         self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=result.label))
         for c in sim.customers.values():
+            self._current = f"seeding user {c.user_id} ([seed])"
             self.target.seed(c.user_id, c.email, c.customer_id)
         segments = sim.segments()
         events: list[Event] = []
@@ -110,13 +131,16 @@ class Runner:
                 schedule = plan(case.delivery, by_segment, case.seed,
                                 total=len(case.scenario.checkpoints))
             if not checked_security and new:
+                self._current = "sending tampered deliveries (security checks)"
                 result.violations += self._security_checks(new, sim)
                 checked_security = True
             index = seg.index
             attempts = self._deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
+            self._partial = []
             pending = bool(schedule.pending_after(index, by_segment))
+            self._current = f"reading the app's state at checkpoint {seg.checkpoint!r}"
             result.checkpoints.append(self._check(seg, sim, pending))
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
@@ -125,10 +149,8 @@ class Runner:
         for cp in result.checkpoints:
             result.violations += cp.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
+            self._current = "probing the portal route"
             result.violations += self._portal_checks(sim)
-        result.ok = not result.violations
-        result.duration = time.perf_counter() - started
-        return result
 
     def _deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
                  checkpoint: str) -> list[Attempt]:
@@ -140,6 +162,7 @@ class Runner:
             heapq.heappush(queue, (clock, seq, p, 1))
         seq = len(planned)
         out: list[Attempt] = []
+        self._partial = out  # what reached the app, should it exit mid-delivery
         while queue:
             at, _, p, number = heapq.heappop(queue)
             ev = events[p.event]
@@ -147,6 +170,8 @@ class Runner:
             if fate == "fault" and not hasattr(self.target, "deliver_with_fault"):
                 fate = "lost"
             status = None
+            stripe_errors: tuple[str, ...] = ()
+            gaps: tuple[str, ...] = ()
             if fate != "lost":
                 headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
                            "Content-Type": "application/json; charset=utf-8",
@@ -160,9 +185,12 @@ class Runner:
                             f"and the app answered {status}, but part of it was saved",
                             checkpoint, None, before, self._states()))
                 else:
+                    self._current = f"delivering {ev.type} ({ev.id}), attempt {number}"
+                    mark = len(self.fake.requests)
                     status = self.target.deliver(ev.body, headers)
+                    stripe_errors, gaps = _api_trouble(self.fake.requests[mark:])
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
-                              checkpoint, ev.created)
+                              checkpoint, ev.created, p.event, stripe_errors, gaps)
             out.append(attempt)
             if fate == "fault" and self.target.fault_fired and attempt.ok:
                 self._swallowed.append(Violation(
@@ -183,7 +211,7 @@ class Runner:
             actual = self.target.state(c.customer_id)
             cp.actual[c.customer_id] = actual
             found = compare_state(seg.expected[c.customer_id], actual, customer=c.name,
-                                  checkpoint=seg.checkpoint)
+                                  checkpoint=seg.checkpoint, billing_mode=sim.billing_mode)
             if pending:  # events still in flight: only what must hold at every moment
                 found = [v for v in found if v.check == "invoices.recorded_once"]
             cp.violations += found
@@ -219,11 +247,16 @@ class Runner:
             progress: Callable[[CaseResult], None] | None = None) -> RunReport:
         report = RunReport(seed=seed, target=self.target.name)
         started = time.perf_counter()
-        for case in cases:
+        cases = list(cases)
+        for number, case in enumerate(cases):
             res = self.run_case(case)
             report.results.append(res)
             if progress:
                 progress(res)
+            if res.stopped:  # the app is gone: nothing more can be played
+                report.stopped = (f"the app exited during {res.label}; the other "
+                                  f"{len(cases) - number - 1} cases were not played")
+                break
         report.duration = time.perf_counter() - started
         return report
 
@@ -237,11 +270,14 @@ class Runner:
 
 
 def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
+    """delivery.crashed and delivery.rejected; an event the app failed while it met a harness
+    gap is the harness's failure (reported as such), not the app's."""
     out: list[Violation] = []
     crashed: set[str] = set()
+    gapped = {a.event_id for a in timeline if a.gaps}
     for a in timeline:
         if (a.status is not None and a.status >= 500 and a.fate != "fault"
-                and a.event_type not in crashed):
+                and a.event_type not in crashed and not a.gaps):
             crashed.add(a.event_type)
             out.append(Violation("delivery.crashed", f"the app answered {a.status} to "
                                  f"{a.event_type} ({a.event_id})", a.checkpoint, None, "2xx",
@@ -250,9 +286,43 @@ def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
     for a in timeline:
         by_event.setdefault(a.event_id, []).append(a)
     for eid, attempts in by_event.items():
-        if not any(a.ok for a in attempts):
+        if not any(a.ok for a in attempts) and eid not in gapped:
             statuses = [a.status for a in attempts]
             out.append(Violation("delivery.rejected", f"{attempts[0].event_type} ({eid}) was "
                                  f"never accepted: answers {statuses}", attempts[-1].checkpoint,
                                  None, "2xx", statuses))
     return out
+
+
+def _api_trouble(requests: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fake Stripe API's own 4xx answers and its gaps among `requests`, as short lines."""
+    errors: list[str] = []
+    gaps: list[str] = []
+    for r in requests:
+        if r.gap is not None:
+            gaps.append(f"{r.method} {r.path}: {r.gap}")
+        elif r.status >= 400:
+            err = r.error or {}
+            why = err.get("code") or err.get("message", "")[:80]
+            errors.append(f"{r.method} {r.path} -> {r.status} {why}".rstrip())
+    return tuple(errors), tuple(gaps)
+
+
+def _with_gaps(violations: list[Violation], timeline: list[Attempt],
+               requests: Sequence[Any]) -> list[Violation]:
+    """Harness gaps first (one per request), each with what the app was doing then."""
+    out: list[Violation] = []
+    seen: set[tuple[str, str, str]] = set()
+    for r in requests:
+        if r.gap is None or (r.method, r.path, r.gap) in seen:
+            continue
+        seen.add((r.method, r.path, r.gap))
+        during = next((f"while it handled {a.event_type} ({a.event_id})" for a in timeline
+                       if any(g.startswith(f"{r.method} {r.path}:") for g in a.gaps)),
+                      "outside a webhook delivery (seed, state or portal route)")
+        params = f" with {r.params}" if r.params else ""
+        out.append(Violation(
+            "harness.unserved_request", f"the app sent {r.method} {r.path}{params} {during}; "
+            f"{r.gap} (it answered {r.status}: {(r.error or {}).get('message', '')[:120]})",
+            None, None, f"{r.method} {r.path} served", r.status, HARNESS))
+    return out + violations

@@ -17,8 +17,11 @@ class StripeApiError(Exception):
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  code: str | None = None, param: str | None = None,
-                 logged: bool = True) -> None:
+                 logged: bool = True, gap: str | None = None) -> None:
         super().__init__(message)
+        # Why the harness could not serve a request Stripe would have served (an endpoint or
+        # a parameter the fake lacks, or a bug of its own); None for Stripe's own refusals.
+        self.gap = gap
         self.logged = logged  # Stripe links its request log only for requests it attributes
         self.status = status
         self.message = message
@@ -84,7 +87,15 @@ def not_one_of(param: str, choices: list[str] | tuple[str, ...]) -> StripeApiErr
 def unrecognized_url(method: str, path: str) -> StripeApiError:
     return StripeApiError(
         404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
-        "or we can help at https://support.stripe.com/.", logged=False)
+        "or we can help at https://support.stripe.com/.", logged=False,
+        gap=f"the fake Stripe API does not serve {method} {path}")
+
+
+def unsupported(param: str, why: str = "") -> StripeApiError:
+    """A parameter Stripe accepts but the fake cannot honour: refused, and logged as a gap."""
+    return StripeApiError(400, f"Received unknown parameter: {param}", code="parameter_unknown",
+                          param=param, gap=f"the fake Stripe API does not support the "
+                          f"parameter {param}" + (f" ({why})" if why else ""))
 
 
 def no_api_key() -> StripeApiError:
@@ -113,4 +124,4 @@ def mask_key(key: str) -> str:
 def internal(exc: BaseException) -> StripeApiError:
     """A bug in the fake: a 500 that names it (and is re-raised by FakeStripe.check())."""
     return StripeApiError(500, f"An unknown error occurred in the fake Stripe: {exc!r}",
-                          type="api_error")
+                          type="api_error", gap=f"the fake Stripe API failed: {exc!r}")

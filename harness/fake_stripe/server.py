@@ -48,6 +48,9 @@ class LoggedRequest:
     idempotency_key: str | None = None
     response: dict[str, Any] = field(default_factory=dict, repr=False)
     replayed: bool = False  # answered from the idempotency cache
+    # Why the harness could not serve it (an unknown route, a parameter Stripe accepts that the
+    # fake refuses, a bug of the fake); None for a served request or one of Stripe's own 4xx.
+    gap: str | None = None
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -103,6 +106,12 @@ class FakeStripe:
                                f"{found[1:]!r}")
             raise first
 
+    @property
+    def gaps(self) -> list[LoggedRequest]:
+        """The logged requests the harness could not serve (each with its `gap`)."""
+        with self.lock:
+            return [r for r in self.requests if r.gap is not None]
+
     def requests_to(self, path: str, *, method: str | None = None) -> list[LoggedRequest]:
         """Logged requests whose path equals `path` (or fully matches it as a regex)."""
         pattern = re.compile(path if path.startswith("^") else re.escape(path))
@@ -123,6 +132,7 @@ class FakeStripe:
             version: str | None = None
             params: dict[str, Any] = {}
             replayed_from: str | None = None
+            gap: str | None = None
             try:
                 if not path.startswith(CONTROL_PREFIX):
                     self._authenticate(lowered)
@@ -142,10 +152,12 @@ class FakeStripe:
                                                   request_id)
             except StripeApiError as exc:
                 status, payload = exc.status, exc.body(request_id, self.world.now)
+                gap = exc.gap
             except Exception as exc:  # a bug in the fake: answer 500, re-raise in check()
                 self.errors.append(exc)
                 failure = errors.internal(exc)
                 status, payload = failure.status, failure.body(request_id, self.world.now)
+                gap = failure.gap
             out_headers = {
                 "Content-Type": "application/json",
                 "Request-Id": request_id,
@@ -160,7 +172,7 @@ class FakeStripe:
                 out_headers["Stripe-Should-Retry"] = "false"
             self.requests.append(LoggedRequest(
                 method, path, params, version, sent_version, status, request_id, idem,
-                payload, replayed_from is not None))
+                payload, replayed_from is not None, gap))
         return status, out_headers, json.dumps(payload).encode("utf-8")
 
     def _token(self, n: int) -> str:
