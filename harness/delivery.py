@@ -182,3 +182,21 @@ def arrival_notes(attempts: Sequence[Attempt]) -> list[str]:
         if a.order is not None and (newest is None or a.order > newest[0]):
             newest = (a.order, i)
     return notes
+
+
+def out_of_order_sentence(timeline: Sequence[Attempt], notes: Sequence[str],
+                          shown: Sequence[int] | None = None) -> str:
+    """One sentence for the first (shown) attempt that arrived after a newer event, or "".
+    `notes` are `arrival_notes(timeline)`; `shown` the attempt numbers (from 1) on display."""
+    for i in shown if shown is not None else range(1, len(timeline) + 1):
+        note = notes[i - 1]
+        if note.startswith("late: created before #"):
+            j = int(note.rsplit("#", 1)[1])
+            late, newer = timeline[i - 1], timeline[j - 1]
+            t_late, t_newer = late.created or late.at, newer.created or newer.at
+            when = (f"in the same second (t={t_newer})" if t_late == t_newer
+                    else f"later (t={t_newer})")
+            return (f"Out of order: #{i} {late.event_type} ({late.object_id}), created "
+                    f"t={t_late}, arrived after #{j} {newer.event_type}, which Stripe created "
+                    f"{when}.")
+    return ""

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .delivery import Attempt, arrival_notes
+from .delivery import Attempt, arrival_notes, out_of_order_sentence
 from .faults import HARNESS, WHAT_TO_DO_ABOUT_GAPS, exit_code
 from .invariants import Violation
 
@@ -75,7 +75,7 @@ class CaseResult:
                 seg = a.segment
                 lines.append(f"  -- until checkpoint {a.checkpoint!r}")
             lines.append(f"  #{i:<3} {a.line()}" + (f"  ({note})" if note else ""))
-        sentence = _out_of_order_sentence(self.timeline, [i for i, _, _ in shown], notes)
+        sentence = out_of_order_sentence(self.timeline, notes, [i for i, _, _ in shown])
         if sentence:
             lines.append(sentence)
         lines.append("Broken checks:")
@@ -255,19 +255,3 @@ class RunReport:
     def _repr_pretty_(self, p: Any, cycle: bool) -> None:
         # IPython's plain-text view: the summary, not the dataclass repr of every case.
         p.text(str(self))
-
-
-def _out_of_order_sentence(timeline: list[Attempt], shown: list[int], notes: list[str]) -> str:
-    """One sentence for the first shown attempt that arrived after a newer event, or ""."""
-    for i in shown:
-        note = notes[i - 1]
-        if note.startswith("late: created before #"):
-            j = int(note.rsplit("#", 1)[1])
-            late, newer = timeline[i - 1], timeline[j - 1]
-            t_late, t_newer = late.created or late.at, newer.created or newer.at
-            when = (f"in the same second (t={t_newer})" if t_late == t_newer
-                    else f"later (t={t_newer})")
-            return (f"Out of order: #{i} {late.event_type} ({late.object_id}), created "
-                    f"t={t_late}, arrived after #{j} {newer.event_type}, which Stripe created "
-                    f"{when}.")
-    return ""
