@@ -73,3 +73,13 @@ def test_a_planted_portal_defect_behind_a_json_body_is_caught(capsys, tmp_path, 
     assert {v["check"] for v in problems} == {check}
     assert any(named in v["message"] for v in problems), [v["message"] for v in problems]
     assert all(v["fault"] == "app" for v in problems)
+
+
+def test_a_mirrored_cancel_flag_after_a_scheduled_cancellation_took_effect_passes(capsys):
+    """Classic billing mode: once the cancellation takes effect, Stripe's object still says
+    cancel_at_period_end true, and the mirroring app keeps it; that is not a defect."""
+    code, report = run_json(capsys, "--config", str(CORPUS / "starlette-mirror" / "harness.toml"),
+                            "--billing-mode", "classic", "--scenario", "cancel_at_period_end",
+                            "--delivery", "in_order", "--delivery", "delayed")
+    assert (code, report["passed"]) == (0, 2), [
+        v["message"] for r in report["results"] for v in r["violations"]]

@@ -209,7 +209,12 @@ def test_app_that_crashes_during_the_run_shows_its_log(capsys, write_target, tmp
     app.write_text(CRASHING_APP)
     data = script_app(token, "")
     data["app"]["command"] = ["{python}", str(app), "{port}", token]
-    err = cli_error(capsys, write_target(data))
-    assert "the app exited with code 2 during the run" in err
-    assert "| panic: cannot read property 'items' of undefined" in err
+    # A crash is the app's defect (exit 1), reported in the case it happened in.
+    code = main(["run", "--config", str(write_target(data)), "--scenario", "upgrade",
+                 "--delivery", "in_order"])
+    out, _ = capsys.readouterr()
+    assert code == 1, out
+    assert "app.exited: the app exited (code 2) in case upgrade-" in out
+    assert "| panic: cannot read property 'items' of undefined" in out
+    assert "The run stopped: the app exited during upgrade-" in out
     no_leftovers()

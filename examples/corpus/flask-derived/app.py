@@ -34,6 +34,11 @@ PRICE_TO_PLAN = {price: plan for plan, prices in PLANS.items() for price in pric
 TIERS = list(PLANS)
 LIVE = ("trialing", "active", "past_due", "unpaid", "incomplete", "paused")
 
+# The events after which the customer's billing may have changed (the Dashboard's list for a
+# subscription integration); every customer.subscription.* event too.
+SYNC_ON = ("checkout.session.completed", "invoice.paid", "invoice.payment_succeeded",
+           "invoice.payment_failed", "invoice.marked_uncollectible", "invoice.voided")
+
 app = Flask(__name__)
 sync_lock = threading.Lock()
 
@@ -105,7 +110,7 @@ def stripe_hook():
             request.get_data(), request.headers.get("Stripe-Signature"), WEBHOOK_SECRET)
     except (ValueError, stripe.SignatureVerificationError):
         abort(400)
-    if event.type.startswith(("customer.subscription.", "invoice.", "checkout.session.")):
+    if event.type.startswith("customer.subscription.") or event.type in SYNC_ON:
         customer = event.data.object.to_dict().get("customer")
         if customer:
             with sync_lock:
