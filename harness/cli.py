@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except HarnessError as exc:
         print(f"portal-harness: error: {exc}", file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader learns it too, and whose fault it is
+            print(json.dumps({"ok": False, "exit_code": 2, "fault": "target_file",
+                              "error": str(exc)}, indent=2))
         return 2
     except KeyboardInterrupt:
         print("portal-harness: interrupted", file=sys.stderr)

@@ -280,9 +280,11 @@ def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
         if (a.status is not None and a.status >= 500 and a.fate != "fault"
                 and a.event_type not in crashed and not a.gaps):
             crashed.add(a.event_type)
+            after = (f", after the fake Stripe API answered {'; '.join(a.stripe_errors)}"
+                     if a.stripe_errors else "")
             out.append(Violation("delivery.crashed", f"the app answered {a.status} to "
-                                 f"{a.event_type} ({a.event_id})", a.checkpoint, None, "2xx",
-                                 a.status))
+                                 f"{a.event_type} ({a.event_id}){after}", a.checkpoint, None,
+                                 "2xx", a.status))
     by_event: dict[str, list[Attempt]] = {}
     for a in timeline:
         by_event.setdefault(a.event_id, []).append(a)

@@ -13,6 +13,8 @@ rules below are the single written form of what "in sync with Stripe" means:
   tells whether the subscription "will (if status=active) or did (if status=canceled) cancel at
   the end of the current billing period", https://docs.stripe.com/api/subscriptions/object),
   and an app that mirrors it, or one that clears it, is right either way.
+- A subscription's row must exist while the subscription has not ended; an app may delete it
+  once it ended (its absence then reads as "ended").
 - Any value Stripe itself shows on the object is accepted in the column that mirrors it: in
   flexible billing mode a scheduled cancellation sets only `cancel_at` and leaves
   `cancel_at_period_end` false, so an app that reports a `cancel_at` column may mirror

@@ -11,7 +11,7 @@ ROOT = Path(harness.__file__).parent
 
 # Each module's layer; a module may import modules of its own layer or earlier ones.
 LAYERS = [
-    {"errors", "_version", "versions"},
+    {"errors", "faults", "_version", "versions"},
     {"catalog"},
     {"scenario"},
     {"sim"},
@@ -19,7 +19,7 @@ LAYERS = [
     {"signing"},
     {"events"},
     {"delivery"},
-    {"targets", "invariants"},
+    {"targets", "state_semantics", "invariants"},
     {"report", "portal_contract"},
     {"run"},
     {"streams", "recording", "config", "http_target", "session"},

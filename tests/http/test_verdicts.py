@@ -65,6 +65,27 @@ def test_the_text_report_puts_harness_gaps_first_with_what_to_do(capsys, write_t
     assert "harness gap" in out.splitlines()[-1]
 
 
+def test_stripes_own_4xx_is_shown_next_to_the_apps_5xx_and_the_fault_is_the_apps(
+        capsys, write_target, token):
+    code, out, _ = run(capsys, write_target(target(token, "stripe_404")), "--json")
+    report = json.loads(out)
+    assert code == 1 and report["faults"] == {"app": 2}  # delivery.crashed and .rejected
+    crashed = next(v for r in report["results"] for v in r["violations"]
+                   if v["check"] == "delivery.crashed")
+    assert "after the fake Stripe API answered GET /v1/subscriptions/sub_gone -> 404 " \
+           "resource_missing" in crashed["message"]
+    assert any("[after the fake Stripe API answered GET /v1/subscriptions/sub_gone -> 404"
+               in line for r in report["results"] for line in r["timeline"])
+
+
+def test_a_wrong_target_file_is_exit_2_and_its_fault_in_json(capsys, write_target, token):
+    data = target(token, "")
+    data["webhook"]["url"] = "http://127.0.0.1:9/webhooks"  # nothing listens there
+    code, out, _ = run(capsys, write_target(data), "--json")
+    assert code == 2
+    assert json.loads(out)["fault"] == "target_file"
+
+
 def test_an_app_that_dies_mid_run_is_the_apps_fault_naming_the_case_and_event(
         capsys, write_target, token, no_leftovers):
     path = write_target(target(token, "crash"))

@@ -77,3 +77,12 @@ def test_times_and_booleans_are_read_as_apps_store_them():
     assert normalize("current_period_end", "2026-02-02T02:40:00+00:00") == 1770000000
     assert normalize("cancel_at", "1770000000") == 1770000000
     assert normalize("paused", "t") is True and normalize("paused", 0) is False
+
+
+def test_an_app_may_delete_the_row_of_an_ended_subscription_but_not_of_a_running_one():
+    def missing(sub):
+        expected = {"plan": "free", "subscriptions": {"sub_1": sub}, "paid_invoices": []}
+        return [v.check for v in compare_state(expected, {"subscriptions": {}},
+                                               customer="a", checkpoint="cp")]
+    assert missing(CANCELED) == []
+    assert missing(ACTIVE) == ["state.subscription_missing"]

@@ -5,6 +5,8 @@ MODE=gap       on customer.subscription.created, asks the Stripe API for GET /v1
                (not served by the fake) and answers 500 when that fails
 MODE=crash     exits (code 3) when customer.subscription.updated arrives
 MODE=seed_500  answers 500 to the seed route, after logging why
+MODE=stripe_404  on customer.subscription.created, fetches a subscription that does not exist
+               and answers 500 when Stripe says so (a defect of the app, not a harness gap)
 """
 
 import base64
@@ -52,9 +54,10 @@ class Handler(BaseHTTPRequestHandler):
         if MODE == "crash" and event["type"] == "customer.subscription.updated":
             print(f"fatal: cannot handle {event['id']}", flush=True)
             os._exit(3)
-        if MODE == "gap" and event["type"] == "customer.subscription.created":
+        if MODE in ("gap", "stripe_404") and event["type"] == "customer.subscription.created":
+            path = "/v1/products/prod_basic" if MODE == "gap" else "/v1/subscriptions/sub_gone"
             try:
-                stripe_get("/v1/products/prod_basic")
+                stripe_get(path)
             except urllib.error.HTTPError as exc:
                 return self.answer(500, json.dumps({"error": exc.code}).encode())
         return self.answer(200)
