@@ -14,20 +14,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, default_catalog
-from .delivery import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
+from .checks.faults import HARNESS
+from .checks.invariants import Violation, compare_state
+from .checks.report import CaseResult, CheckpointResult, RunReport
+from .delivery.plan import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
+from .delivery.signing import DEFAULT_WEBHOOK_SECRET, sign_payload, tampered_deliveries
 from .errors import AppExitedError, ScenarioError
-from .events import Event, matches
-from .faults import HARNESS
-from .invariants import Violation, compare_state
-from .report import CaseResult, CheckpointResult, RunReport
-from .scenario import Scenario
-from .signing import sign_payload, tampered_deliveries
+from .render.events import Event, matches
+from .scenario.catalog import Catalog, default_catalog
+from .scenario.files import Scenario
 from .sim import AccessPolicy
-from .simulator import Simulator
-from .targets import CaseContext, Target
-
-DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
+from .sim.simulator import Segment, SimCustomer, Simulator
+from .targets.inprocess import CaseContext, Target
 
 
 @dataclass
@@ -88,33 +86,22 @@ class Runner:
                 return result
             raise
         result.billing_mode = sim.billing_mode
+        self.fake.world = sim.world
         self._current = "starting the case"
-        mark = len(self.fake.requests)
         self._partial: list[Attempt] = []
         try:
             self._play(case, sim, result)
-        except AppExitedError as exc:
+        except AppExitedError as exc:  # the app died: its defect, named with case and event
             result.timeline.extend(self._partial)
             result.violations.append(Violation(
                 "app.exited", f"the app exited (code {exc.returncode}) in case {result.label} "
                 f"while {self._current}.\n{exc.log_tail}", None, None, "running",
                 f"exited with code {exc.returncode}"))
             result.stopped = True
-        result.violations = _with_gaps(result.violations, result.timeline,
-                                       self.fake.requests[mark:])
-        result.ok = not result.violations
-        result.duration = time.perf_counter() - started
-        return result
+        return self.finish_case(result, started)
 
     def _play(self, case: Case, sim: Simulator, result: CaseResult) -> None:
-        self._swallowed: list[Violation] = []
-        self._customer_ids = [c.customer_id for c in sim.customers.values()]
-        self.fake.world = sim.world
-        self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
-                                           self.fake, label=result.label))
-        for c in sim.customers.values():
-            self._current = f"seeding user {c.user_id} ([seed])"
-            self.target.seed(c.user_id, c.email, c.customer_id)
+        self.begin_case(case.api_version, list(sim.customers.values()), label=result.label)
         segments = sim.segments()
         events: list[Event] = []
         by_segment: list[list[int]] = []
@@ -132,28 +119,53 @@ class Runner:
                                 total=len(case.scenario.checkpoints))
             if not checked_security and new:
                 self._current = "sending tampered deliveries (security checks)"
-                result.violations += self._security_checks(new, sim)
+                result.violations += self.security_checks(new)
                 checked_security = True
             index = seg.index
-            attempts = self._deliver(schedule.segments[index] if index < len(
+            attempts = self.deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
             self._partial = []
             pending = bool(schedule.pending_after(index, by_segment))
             self._current = f"reading the app's state at checkpoint {seg.checkpoint!r}"
-            result.checkpoints.append(self._check(seg, sim, pending))
+            result.checkpoints.append(self.check_checkpoint(seg, sim.customers.values(), pending,
+                                                            billing_mode=sim.billing_mode))
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
-        result.violations += _delivery_violations(result.timeline) + self._swallowed
-        for cp in result.checkpoints:
-            result.violations += cp.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
             self._current = "probing the portal route"
             result.violations += self._portal_checks(sim)
 
-    def _deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
-                 checkpoint: str) -> list[Attempt]:
+    # -- the seam: what replaying a stream or fuzzing needs of one case -------------------------
+
+    def begin_case(self, api_version: str, customers: Sequence[SimCustomer], *,
+                   label: str = "") -> None:
+        """Tell the target a case starts (version, secret, the fake API) and seed its users."""
+        self._swallowed: list[Violation] = []
+        self._customer_ids = [c.customer_id for c in customers]
+        self._mark = len(self.fake.requests)  # the fake API's log from here is this case's
+        self.target.start_case(CaseContext(api_version, self.webhook_secret, self.catalog,
+                                           self.fake, label=label))
+        for c in customers:
+            self._current = f"seeding user {c.user_id} ([seed])"
+            self.target.seed(c.user_id, c.email, c.customer_id)
+
+    def finish_case(self, result: CaseResult, started: float) -> CaseResult:
+        """Gather the delivery and checkpoint violations into `result` and settle its verdict;
+        requests the fake Stripe API could not serve come first, as the harness's faults."""
+        result.violations = (delivery_violations(result.timeline) + self._swallowed
+                             + result.violations)
+        for cp in result.checkpoints:
+            result.violations += cp.violations
+        result.violations = _with_gaps(result.violations, result.timeline,
+                                       self.fake.requests[getattr(self, "_mark", 0):])
+        result.ok = not result.violations
+        result.duration = time.perf_counter() - started
+        return result
+
+    def deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
+                checkpoint: str) -> list[Attempt]:
         """Send the planned attempts in virtual-time order, retrying failures with back-off."""
         queue: list[tuple[int, int, Planned, int]] = []
         clock = 0
@@ -177,13 +189,13 @@ class Runner:
                            "Content-Type": "application/json; charset=utf-8",
                            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
                 if fate == "fault":
-                    before = self._states()
+                    before = self.states()
                     status = self.target.deliver_with_fault(ev.body, headers)
-                    if self.target.fault_fired and status >= 500 and self._states() != before:
+                    if self.target.fault_fired and status >= 500 and self.states() != before:
                         self._swallowed.append(Violation(
                             "delivery.partial_write", f"applying {ev.type} ({ev.id}) failed "
                             f"and the app answered {status}, but part of it was saved",
-                            checkpoint, None, before, self._states()))
+                            checkpoint, None, before, self.states()))
                 else:
                     self._current = f"delivering {ev.type} ({ev.id}), attempt {number}"
                     mark = len(self.fake.requests)
@@ -201,32 +213,34 @@ class Runner:
                 heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
         return out
 
-    def _states(self) -> dict[str, Any]:
+    def states(self) -> dict[str, Any]:
+        """What the app holds now for each of the case's customers."""
         return {cid: self.target.state(cid) for cid in self._customer_ids}
 
-    def _check(self, seg: Any, sim: Simulator, pending: bool) -> CheckpointResult:
+    def check_checkpoint(self, seg: Segment, customers: Iterable[SimCustomer],
+                         pending: bool, *, billing_mode: str | None = None) -> CheckpointResult:
+        """Compare the app's state with `seg.expected` for each customer."""
         cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,
                               expected=seg.expected)
-        for c in sim.customers.values():
+        for c in customers:
             actual = self.target.state(c.customer_id)
             cp.actual[c.customer_id] = actual
             found = compare_state(seg.expected[c.customer_id], actual, customer=c.name,
-                                  checkpoint=seg.checkpoint,
-                                  billing_mode=getattr(sim, "billing_mode", None))
+                                  checkpoint=seg.checkpoint, billing_mode=billing_mode)
             if pending:  # events still in flight: only what must hold at every moment
                 found = [v for v in found if v.check == "invoices.recorded_once"]
             cp.violations += found
         return cp
 
-    def _security_checks(self, events: list[Event], sim: Simulator) -> list[Violation]:
+    def security_checks(self, events: list[Event]) -> list[Violation]:
         """Tampered copies of a real delivery: each must be refused (4xx) and change nothing."""
         changes_state = ("customer.subscription.", "invoice.pa")
         ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
         out = []
         for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
-            before = self._states()  # each variant is judged on its own effect
+            before = self.states()  # each variant is judged on its own effect
             status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
-            after = self._states()
+            after = self.states()
             if not 400 <= status < 500:
                 out.append(Violation(f"security.{kind}", f"{kind.replace('_', ' ')} delivery of "
                                      f"{ev.type} answered {status}, not 4xx", None, None,
@@ -238,7 +252,7 @@ class Runner:
         return out
 
     def _portal_checks(self, sim: Simulator) -> list[Violation]:
-        from .portal_contract import portal_violations
+        from .checks.portal import portal_violations
 
         return portal_violations(self.target, sim)
 
@@ -270,9 +284,9 @@ class Runner:
         return " ".join(parts)
 
 
-def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
-    """delivery.crashed and delivery.rejected; an event the app failed while it met a harness
-    gap is the harness's failure (reported as such), not the app's."""
+def delivery_violations(timeline: list[Attempt]) -> list[Violation]:
+    """Answers that are defects whatever the state: a 5xx, or an event never accepted. An
+    event the app failed while it met a harness gap is the harness's failure, not the app's."""
     out: list[Violation] = []
     crashed: set[str] = set()
     gapped = {a.event_id for a in timeline if a.gaps}

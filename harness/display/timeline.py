@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from ..delivery import Attempt, arrival_notes
+from ..delivery.plan import Attempt, arrival_notes
 from .tables import (
     DUP_COLOUR,
     FAIL_COLOUR,

@@ -2,8 +2,15 @@
 
 import pytest
 
-from harness.invariants import compare_state
-from harness.state_semantics import ANY, COLUMNS, NO_PLAN, accepted, normalize, normalize_plan
+from harness.checks.invariants import compare_state
+from harness.checks.state_semantics import (
+    ANY,
+    COLUMNS,
+    NO_PLAN,
+    accepted,
+    normalize,
+    normalize_plan,
+)
 
 ACTIVE = {"status": "active", "price_id": "price_pro_monthly", "current_period_end": 1770000000,
           "cancel_at_period_end": False, "paused": False, "collection_paused": False}

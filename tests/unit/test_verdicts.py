@@ -10,8 +10,8 @@ import pytest
 
 import harness
 from harness.cli import main
-from harness.console import plain_progress
-from harness.delivery import arrival_notes
+from harness.cli.console import plain_progress
+from harness.delivery.plan import arrival_notes
 from harness.display import DeliveryTable, Timeline
 
 

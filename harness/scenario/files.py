@@ -12,8 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from ..errors import ConfigError, ScenarioError
 from .catalog import Catalog, format_validation_error, read_structured_file
-from .errors import ConfigError, ScenarioError
 
 
 class _Strict(BaseModel):
@@ -252,9 +252,9 @@ def load_scenario(path: str | Path) -> Scenario:
 
 def builtin_scenarios_dir() -> Path:
     """Where the built-in scenarios live: inside the wheel, or scenarios/ in a source checkout."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "_scenarios"
-    return packaged if packaged.is_dir() else here.parent / "scenarios"
+    package = Path(__file__).resolve().parents[1]  # harness/
+    packaged = package / "_scenarios"
+    return packaged if packaged.is_dir() else package.parent / "scenarios"
 
 
 def list_scenarios(directory: str | Path | None = None) -> list[Scenario]:

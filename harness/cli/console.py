@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-from .report import CaseResult, RunReport
+from ..checks.report import CaseResult, RunReport
 
 
 @contextlib.contextmanager

@@ -75,7 +75,7 @@ class Violation:
     customer: str | None = None
     expected: Any = None
     actual: Any = None
-    fault: str = APP  # who is at fault: app, harness or target_file (harness.faults)
+    fault: str = APP  # who is at fault: app, harness or target_file (harness.checks.faults)
 
     @property
     def defect(self) -> str:
@@ -90,7 +90,7 @@ _SUB_FIELDS = tuple(c.name for c in SUBSCRIPTION_COLUMNS)
 
 def normalize_state(raw: dict[str, Any] | None) -> dict[str, Any]:
     """Accept what apps return: 0/1 for booleans, ISO strings for times, lists or dicts,
-    any spelling of "no plan" (see harness.state_semantics). A missing `plan` key is None
+    any spelling of "no plan" (see harness.checks.state_semantics). A missing `plan` key is None
     (not checked)."""
     raw = raw or {}
     subs = raw.get("subscriptions") or {}
@@ -117,7 +117,7 @@ def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *
                   customer: str, checkpoint: str,
                   billing_mode: str | None = None) -> list[Violation]:
     """Every difference between the app's belief and Stripe's truth for one customer, under
-    the rules of harness.state_semantics (what each column means, which values it accepts)."""
+    the rules of harness.checks.state_semantics (what each column means and accepts)."""
     actual = normalize_state(actual_raw)
     out: list[Violation] = []
 

@@ -3,7 +3,7 @@
 Takes what a case needs (API version, webhook secret, the fake Stripe API, the catalog); gives
 deliver(body, headers) -> status, state(customer) -> BillingState dict, seed(customer), and
 optionally portal(...). Built in: the reference app in-process (`ReferenceTarget`, ASGI without
-sockets) and any app over HTTP (`HttpTarget`, in harness.http_target).
+sockets) and any app over HTTP (`HttpTarget`, in harness.targets.http).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from .catalog import Catalog
-from .errors import TargetError
+from ..errors import TargetError
+from ..scenario.catalog import Catalog
 
 
 @dataclass
@@ -138,7 +138,7 @@ class ReferenceTarget:
             self.name = f"reference+{self.mutant}"
 
     def start_case(self, ctx: CaseContext) -> None:
-        from . import reference_app
+        from .. import reference_app
 
         settings = reference_app.AppSettings(
             stripe_api_key=ctx.fake.api_key, stripe_api_base=(ctx.fake.url if ctx.fake.running else "http://127.0.0.1:9"),

@@ -11,10 +11,10 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from .delivery import DEFAULT_MODES, MODES
-from .errors import ConfigError, ScenarioError
-from .streams import IMPORT_FORMATS
-from .versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
+from ..cassettes.streams import IMPORT_FORMATS
+from ..delivery.plan import DEFAULT_MODES, MODES
+from ..errors import ConfigError, ScenarioError
+from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
 def register(sub: argparse._SubParsersAction, matrix_args: Callable,
@@ -58,9 +58,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from .catalog import default_catalog, load_catalog
-    from .replay import record_stream, stream_file_name
-    from .scenario import get_scenario, list_scenarios
+    from ..cassettes.replay import record_stream, stream_file_name
+    from ..scenario.catalog import default_catalog, load_catalog
+    from ..scenario.files import get_scenario, list_scenarios
 
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
     if args.all_dir:
@@ -107,8 +107,8 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    from ..cassettes.replay import replay_file
     from .console import print_report, progress
-    from .replay import replay_file
 
     deliveries = args.delivery or list(DEFAULT_MODES)
     with progress(len(deliveries), enabled=not args.json) as tick:

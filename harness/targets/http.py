@@ -23,8 +23,8 @@ from typing import Any
 
 import httpx
 
-from .errors import AppExitedError, ConfigError, TargetError
-from .targets import PORTAL_BODY_LIMIT, CaseContext, PortalAnswer
+from ..errors import AppExitedError, ConfigError, TargetError
+from .inprocess import PORTAL_BODY_LIMIT, CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 Fate = Literal["deliver", "lost", "timeout", "fault"]
 """deliver: reaches the app, its answer counts. lost: never reaches the app (connection failed).

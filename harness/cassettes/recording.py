@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import ConfigError
+from ..errors import ConfigError
 
 if TYPE_CHECKING:
     import vcr
@@ -119,7 +119,7 @@ def vcr_config(*, record_mode: str | None = "none") -> dict[str, Any]:
 
         @pytest.fixture(scope="module")
         def vcr_config(record_mode):  # pytest-recording's fixture for --record-mode
-            return harness.recording.vcr_config(record_mode=record_mode)
+            return harness.cassettes.recording.vcr_config(record_mode=record_mode)
 
     `record_mode=None` leaves the key out altogether.
     """

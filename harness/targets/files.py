@@ -18,10 +18,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .catalog import Catalog
-from .errors import ConfigError
-from .run import DEFAULT_WEBHOOK_SECRET
-from .versions import check_version
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
+from ..errors import ConfigError
+from ..scenario.catalog import Catalog
+from ..versions import check_version
 
 DEFAULT_SECRET = DEFAULT_WEBHOOK_SECRET  # the one the reference runs use
 
@@ -167,7 +167,7 @@ class TargetFile:
 
     def build_target(self, fake: Any) -> Any:
         """An HttpTarget for this file (with the portal checks when [portal] is given)."""
-        from .http_target import HttpPortalTarget, HttpTarget
+        from .http import HttpPortalTarget, HttpTarget
 
         cls = HttpPortalTarget if self.spec.portal is not None else HttpTarget
         return cls(self, fake)

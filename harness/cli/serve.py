@@ -12,7 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 
-from .versions import KNOWN_VERSIONS, PINNED_VERSION
+from ..versions import KNOWN_VERSIONS, PINNED_VERSION
 
 DEFAULT_PORT = 12150
 
@@ -41,9 +41,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog
-    from .config import DEFAULT_SECRET
-    from .serve import PLAY_PATH, StripeService
+    from ..scenario.catalog import load_catalog
+    from ..serve import PLAY_PATH, StripeService
+    from ..targets.files import DEFAULT_SECRET
 
     service = StripeService(
         catalog=load_catalog(args.catalog) if args.catalog else None,

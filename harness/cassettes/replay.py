@@ -12,22 +12,23 @@ import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .catalog import Catalog, default_catalog
-from .delivery import DEFAULT_MODES, MODES, Planned, plan
-from .errors import ConfigError, StreamError
-from .events import Event, matches
-from .invariants import Violation, normalize_state
-from .report import CaseResult, CheckpointResult, RunReport
-from .run import Runner, _delivery_violations
-from .scenario import Scenario, get_scenario
-from .simulator import Segment, SimCustomer, Simulator
+from ..checks.invariants import Violation, normalize_state
+from ..checks.report import CaseResult, CheckpointResult, RunReport
+from ..delivery.plan import DEFAULT_MODES, MODES, Planned, plan
+from ..errors import ConfigError, StreamError
+from ..render.events import Event, matches
+from ..run import Runner
+from ..scenario.catalog import Catalog, default_catalog
+from ..scenario.files import Scenario, get_scenario
+from ..sim.simulator import Segment, Simulator
+from ..targets.inprocess import Target
+from ..versions import KNOWN_VERSIONS, PINNED_VERSION
+from .snapshots import SnapshotStore, stream_api_version, stream_customers
 from .streams import Checkpoint, EventStream
-from .targets import CaseContext, Target
-from .versions import KNOWN_VERSIONS, PINNED_VERSION
 
 END_OF_STREAM = "end of stream"
 REDELIVERED = "every event again"
@@ -65,67 +66,6 @@ def stream_file_name(scenario: str, api_version: str, billing_mode: str | None =
     return f"{scenario}@{api_version}{mode}.events.json"
 
 
-# -- the Stripe API a recorded stream implies ---------------------------------------------------
-
-
-class SnapshotStore:
-    """Stripe's API for a stream with no World behind it: each object as its newest event left it.
-
-    `stand_at(i)` shows the objects as they were after stream item `i`: for each object id, the
-    `data.object` of the newest event by `created` among items 0..i (stream order breaks ties).
-    Those snapshots are in the stream's API version whatever version the app asks for, and
-    `expand[]` is not honoured: the app gets what the webhook carried, not a re-rendering.
-    """
-
-    def __init__(self, events: Sequence[dict[str, Any]]) -> None:
-        self._events = list(events)
-        self._by_time = sorted(range(len(self._events)), key=lambda i: self._events[i]["created"])
-        self.objects: dict[str, dict[str, Any]] = {}
-        self.stand_at(len(self._events) - 1)
-
-    def stand_at(self, index: int) -> None:
-        objects: dict[str, dict[str, Any]] = {}
-        for i in self._by_time:
-            if i <= index:
-                obj = self._events[i]["data"]["object"]
-                if isinstance(obj.get("id"), str):
-                    objects[obj["id"]] = obj
-        self.objects = objects
-        self._seen = {e["id"]: e for e in self._events[: index + 1]}
-
-    def install(self, fake: Any) -> Any:
-        """Serve this store from `fake` (a FakeStripe) in place of its World-backed routes."""
-        fake.routes = []
-        fake.add_route("GET", r"/v1/events/(?P<id>[^/]+)", self._event)
-        fake.add_route("GET", r"/v1/(?P<collection>[a-z_/]+)/(?P<id>[A-Za-z0-9_]+)",
-                       self._retrieve)
-        fake.add_route("GET", r"/v1/(?P<collection>[a-z_/]+)", self._list)
-        return fake
-
-    def _event(self, call: Any) -> dict[str, Any]:
-        found = self._seen.get(call.match["id"])
-        if found is None:
-            raise _no_such("event", call.match["id"])
-        return found
-
-    def _retrieve(self, call: Any) -> dict[str, Any]:
-        obj = self.objects.get(call.match["id"])
-        if obj is None or _collection(obj) != call.match["collection"]:
-            raise _no_such(call.match["collection"].rstrip("s").replace("/", "."),
-                           call.match["id"])
-        return obj
-
-    def _list(self, call: Any) -> dict[str, Any]:
-        """Lists filtered by `customer`, `subscription` and `status`, newest first."""
-        collection = call.match["collection"]
-        wanted = {k: call.params[k] for k in ("customer", "subscription", "status")
-                  if isinstance(call.params.get(k), str)}
-        found = [o for o in self.objects.values() if _collection(o) == collection
-                 and all(o.get(k) == v for k, v in wanted.items())]
-        found.sort(key=lambda o: o.get("created") or 0, reverse=True)
-        return {"object": "list", "data": found, "has_more": False, "url": f"/v1/{collection}"}
-
-
 def _changes(before: dict[str, Any], after: dict[str, Any]
              ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The fields that differ, as {"plan": ..., "subscriptions.sub_1.status": ...} pairs."""
@@ -134,61 +74,6 @@ def _changes(before: dict[str, Any], after: dict[str, Any]
                 for k, v in sub.items()}} for state in (before, after)]
     keys = [k for k in dict.fromkeys([*flat[0], *flat[1]]) if flat[0].get(k) != flat[1].get(k)]
     return {k: flat[0].get(k) for k in keys}, {k: flat[1].get(k) for k in keys}
-
-
-def _collection(obj: dict[str, Any]) -> str:
-    # Stripe's paths are the plural of the object name: checkout.session -> checkout/sessions.
-    return str(obj.get("object", "")).replace(".", "/") + "s"
-
-
-def _no_such(noun: str, object_id: str) -> Exception:
-    from .fake_stripe.errors import no_such
-
-    return no_such(noun, object_id, "id", status=404)
-
-
-# -- who the stream is about ---------------------------------------------------------------------
-
-
-def stream_customers(stream: EventStream) -> list[SimCustomer]:
-    """Every customer the events name (`data.object.customer`, or a customer object's own id)
-    or the checkpoints expect, in order of first mention, each with the app user to seed: the
-    checkout session's `client_reference_id` if the stream has one, else `user_<customer id>`.
-    A stream does not keep the scenario's names for customers, so each is named by its id."""
-    order: list[str] = []
-    users: dict[str, str] = {}
-    emails: dict[str, str] = {}
-    for event in stream.events:
-        obj = event["data"]["object"]
-        cid = obj.get("id") if obj.get("object") == "customer" else obj.get("customer")
-        if isinstance(cid, dict):
-            cid = cid.get("id")
-        if not isinstance(cid, str) or not cid:
-            continue
-        order.append(cid)
-        if obj.get("object") == "customer" and isinstance(obj.get("email"), str):
-            emails.setdefault(cid, obj["email"])
-        details = obj.get("customer_details")
-        if isinstance(details, dict) and isinstance(details.get("email"), str):
-            emails.setdefault(cid, details["email"])
-        if obj.get("object") == "checkout.session" and isinstance(
-                obj.get("client_reference_id"), str):
-            users.setdefault(cid, obj["client_reference_id"])
-    for checkpoint in stream.checkpoints:
-        order += list(checkpoint.expected)
-    return [SimCustomer(cid, cid, users.get(cid, f"user_{cid}"),
-                        emails.get(cid, f"{cid}@example.test"))
-            for cid in dict.fromkeys(order)]
-
-
-def stream_api_version(stream: EventStream) -> str:
-    """The version the events were rendered in: the stream's, else the first event's."""
-    if stream.api_version:
-        return stream.api_version
-    for event in stream.events:
-        if isinstance(event.get("api_version"), str):
-            return event["api_version"]
-    return PINNED_VERSION
 
 
 # -- replay --------------------------------------------------------------------------------------
@@ -204,17 +89,10 @@ class _Part:
     expected: dict[str, dict[str, Any]] | None
 
 
-@dataclass
-class _Cast:
-    """The customers `Runner._check` and `_security_checks` read state for (only `.customers`)."""
-
-    customers: dict[str, SimCustomer] = field(default_factory=dict)
-
-
 class StreamRunner(Runner):
     """A Runner that plays a recorded stream instead of a simulated scenario.
 
-    Deliveries go through `Runner._deliver` (the same signing per attempt, retries and fault
+    Deliveries go through `Runner.deliver` (the same signing per attempt, retries and fault
     injection as `run`); the fake Stripe API answers from a `SnapshotStore` of the stream.
     """
 
@@ -234,39 +112,27 @@ class StreamRunner(Runner):
                                                       self.enabled_events)]
             by_part.append(list(range(len(events), len(events) + len(kept))))
             events += [Event.from_payload(stream.events[i], number) for i in kept]
-        self._swallowed: list[Violation] = []
-        self._customer_ids = [c.customer_id for c in customers]
-        cast = _Cast({c.customer_id: c for c in customers})
         # The app's Stripe client must send a version the fake accepts; the snapshots it gets
         # back are the stream's own rendering either way.
         client_version = version if version in KNOWN_VERSIONS else PINNED_VERSION
-        self.target.start_case(CaseContext(client_version, self.webhook_secret, self.catalog,
-                                           self.fake, label=result.label))
-        for c in customers:
-            self.target.seed(c.user_id, c.email, c.customer_id)
+        self.begin_case(client_version, customers, label=result.label)
         schedule = plan(delivery, by_part, seed)
         if self.check_security and delivery == "in_order" and events:
             # Tampered copies of a real event must be refused; checked once per stream.
-            result.violations += self._security_checks(events, cast)  # type: ignore[arg-type]
+            result.violations += self.security_checks(events)
         for number, part in enumerate(parts):
             store.stand_at(part.last)
-            result.timeline += self._deliver(schedule.segments[number], events, number,
-                                             part.name)
+            result.timeline += self.deliver(schedule.segments[number], events, number,
+                                            part.name)
             pending = bool(schedule.pending_after(number, by_part))
             if part.expected is not None:
                 seg = Segment(number, part.name, [], part.expected)
-                result.checkpoints.append(self._check(seg, cast, pending))  # type: ignore[arg-type]
+                result.checkpoints.append(self.check_checkpoint(seg, customers, pending))
         store.stand_at(len(stream.events) - 1)
         if not stream.checkpoints:
             result.violations += self._redelivery_checks(events, len(parts), result)
         result.events = len(events)
-        result.violations = (_delivery_violations(result.timeline) + self._swallowed
-                             + result.violations)
-        for cp in result.checkpoints:
-            result.violations += cp.violations
-        result.ok = not result.violations
-        result.duration = time.perf_counter() - started
-        return result
+        return self.finish_case(result, started)
 
     @staticmethod
     def _parts(stream: EventStream) -> list[_Part]:
@@ -285,15 +151,15 @@ class StreamRunner(Runner):
                            result: CaseResult) -> list[Violation]:
         """With no expected state to compare: deliver every event once more, in stream order;
         a correct app answers 2xx and its state does not move (Stripe delivers at least once)."""
-        before = self._states()
+        before = self.states()
         result.checkpoints.append(CheckpointResult(END_OF_STREAM, number - 1, settled=True,
                                                    actual=before))
         firsts: dict[str, int] = {}
         for i, event in enumerate(events):
             firsts.setdefault(event.id, i)
-        result.timeline += self._deliver([Planned(i) for i in firsts.values()], events, number,
+        result.timeline += self.deliver([Planned(i) for i in firsts.values()], events, number,
                                          REDELIVERED)
-        after = self._states()
+        after = self.states()
         result.checkpoints.append(CheckpointResult(REDELIVERED, number, settled=True,
                                                    actual=after))
         out = []
@@ -332,7 +198,7 @@ def replay_stream(stream: EventStream, target: Target | None = None, *,
     with contextlib.ExitStack() as stack:
         fake = stack.enter_context(_snapshot_fake(store, catalog, stream, serve=False))
         if target is None:
-            from .targets import ReferenceTarget
+            from ..targets.inprocess import ReferenceTarget
 
             target = ReferenceTarget()
             stack.callback(target.close)
@@ -351,7 +217,7 @@ def replay_file(path: str | Path, *, config: str | None = None, mutant: str | No
 
     `config` is a target file (an app over HTTP), else the reference app (with `mutant`).
     """
-    from .catalog import load_catalog
+    from ..scenario.catalog import load_catalog
     from .streams import load_stream
 
     if config and mutant:
@@ -364,10 +230,10 @@ def replay_file(path: str | Path, *, config: str | None = None, mutant: str | No
     cat = load_catalog(catalog) if catalog else None
     name = Path(path).name
     if not config:
-        from .targets import ReferenceTarget
+        from ..targets.inprocess import ReferenceTarget
 
         if mutant:
-            from .mutants import MUTANTS
+            from ..targets.mutants import MUTANTS
 
             names = [m.name for m in MUTANTS]
             if mutant not in names:
@@ -378,7 +244,7 @@ def replay_file(path: str | Path, *, config: str | None = None, mutant: str | No
                                  catalog=cat, replay_prefix=prefix, progress=progress)
         finally:
             target.close()
-    from .config import load_target_file
+    from ..targets.files import load_target_file
 
     target_file = load_target_file(config)
     cat = cat or target_file.catalog
@@ -431,8 +297,8 @@ def _play(runner: StreamRunner, stream: EventStream, store: SnapshotStore,
 def _snapshot_fake(store: SnapshotStore, catalog: Catalog, stream: EventStream, *,
                    serve: bool) -> Iterator[Any]:
     """A FakeStripe that answers from `store`: its World only lends a clock and error shapes."""
-    from .fake_stripe import FakeStripe
-    from .sim import World
+    from ..fake_stripe import FakeStripe
+    from ..sim import World
 
     version = stream_api_version(stream)
     world = World(catalog, version if version in KNOWN_VERSIONS else PINNED_VERSION)

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from .catalog import Catalog
-from .render import render_event
-from .signing import serialize
-from .sim import SimEvent
+from ..scenario.catalog import Catalog
+from ..sim import SimEvent
+from . import render_event
+from .serialize import serialize
 
 
 @dataclass(frozen=True)

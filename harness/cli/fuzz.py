@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from .versions import KNOWN_VERSIONS
+from ..versions import KNOWN_VERSIONS
 
 
 def register(sub: argparse._SubParsersAction, matrix_args: Callable,
@@ -46,9 +46,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
-    from .errors import ConfigError
-    from .fuzz import Campaign
-    from .session import Session
+    from ..errors import ConfigError
+    from ..fuzz.campaign import Campaign
+    from ..session import Session
 
     if args.examples < 1:
         raise ConfigError("--examples must be at least 1")

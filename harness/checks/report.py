@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from .delivery import Attempt, arrival_notes, out_of_order_sentence
+from ..delivery.plan import Attempt, arrival_notes, out_of_order_sentence
 from .faults import HARNESS, WHAT_TO_DO_ABOUT_GAPS, exit_code
 from .invariants import Violation
 
@@ -155,7 +155,7 @@ class RunReport:
     @property
     def exit_code(self) -> int:
         """0 all checks pass; 1 the app has a defect; 3 the harness could not judge (a gap);
-        see harness.faults."""
+        see harness.checks.faults."""
         return exit_code(v.fault for r in self.results for v in r.violations)
 
     def gaps(self) -> dict[str, list[str]]:
@@ -216,7 +216,7 @@ class RunReport:
 
     def raise_for_violations(self) -> None:
         if not self.ok:
-            from .errors import InvariantViolation
+            from ..errors import InvariantViolation
 
             text = "\n\n".join([self.gaps_text()] * bool(self.gaps())
                                  + [r.failure_text() for r in self.failures])

@@ -15,17 +15,18 @@ try:
     from hypothesis import strategies as st
 except ImportError as exc:  # pragma: no cover - exercised by a subprocess test
     raise ImportError(
-        'harness.strategies needs hypothesis; install it with: pip install "portal-harness[fuzz]"'
+        "harness.fuzz.strategies needs hypothesis; install it with: "
+        'pip install "portal-harness[fuzz]"'
     ) from exc
 
-from .catalog import Catalog, default_catalog
-from .delivery import Planned, Schedule
-from .errors import ScenarioError
-from .events import matches
-from .run import Case
-from .scenario import ACTIONS, Scenario
-from .simulator import Simulator
-from .versions import DEFAULT_VERSIONS, PINNED_VERSION, default_billing_mode
+from ..delivery.plan import Planned, Schedule
+from ..errors import ScenarioError
+from ..render.events import matches
+from ..run import Case
+from ..scenario.catalog import Catalog, default_catalog
+from ..scenario.files import ACTIONS, Scenario
+from ..sim.simulator import Simulator
+from ..versions import DEFAULT_VERSIONS, PINNED_VERSION, default_billing_mode
 
 __all__ = [
     "FATES",
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 FATES = ("lost", "timeout", "fault")
-"""The first-attempt fates a plan may give an event besides "deliver" (see harness.delivery)."""
+"""The first-attempt fates a plan may give an event besides "deliver" (harness.delivery.plan)."""
 
 FUZZ_DELIVERY = "fuzz"
 """The delivery label of a fuzzed case (its schedule is explicit)."""
@@ -125,7 +126,8 @@ def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: 
         numbered.append(raw)
     numbered.append({"checkpoint": {"name": "end"}})
     return Scenario.model_validate({
-        "name": "fuzzed", "description": "A portal flow drawn by harness.strategies.scenarios().",
+        "name": "fuzzed",
+        "description": "A portal flow drawn by harness.fuzz.strategies.scenarios().",
         "customers": names, "steps": numbered})
 
 

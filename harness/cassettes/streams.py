@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo
 from pydantic.functional_validators import field_validator, model_validator
 
-from .errors import StreamError
+from ..errors import StreamError
 
 FORMAT = "portal-harness/events@1"
 

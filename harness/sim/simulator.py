@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, default_catalog
-from .errors import ScenarioError
-from .scenario import (
+from ..errors import ScenarioError
+from ..scenario.catalog import Catalog, default_catalog
+from ..scenario.files import (
     Advance,
     CardDeclines,
     Checkout,
@@ -23,8 +23,8 @@ from .scenario import (
     resolve_plan,
     step_name,
 )
-from .sim import AccessPolicy, SimEvent, Subscription, World
-from .versions import check_version
+from ..versions import check_version
+from . import AccessPolicy, SimEvent, Subscription, World
 
 
 @dataclass

@@ -3,7 +3,7 @@
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
 1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
 message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
-API does not serve, or a fault of its own); see harness.faults.
+API does not serve, or a fault of its own); see harness.checks.faults.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .errors import HarnessError
-from .versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
+from ..errors import HarnessError
+from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,9 +67,10 @@ def _parser() -> argparse.ArgumentParser:
     _matrix_args(r)
     r.set_defaults(func=cmd_run)
 
-    from . import cli_more
+    from . import cassettes, fuzz, mutants, serve
 
-    cli_more.add_commands(sub, _matrix_args, _common_sim)
+    for command in (mutants, fuzz, cassettes, serve):
+        command.register(sub, _matrix_args, _common_sim)
     return p
 
 
@@ -99,7 +100,7 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
-    from .scenario import list_scenarios
+    from ..scenario.files import list_scenarios
 
     for sc in list_scenarios(args.dir):
         first = " ".join(sc.description.split())
@@ -108,11 +109,11 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_events(args: argparse.Namespace) -> int:
-    from .catalog import default_catalog, load_catalog
-    from .events import Event
-    from .scenario import get_scenario
-    from .simulator import Simulator
-    from .versions import check_version
+    from ..render.events import Event
+    from ..scenario.catalog import default_catalog, load_catalog
+    from ..scenario.files import get_scenario
+    from ..sim.simulator import Simulator
+    from ..versions import check_version
 
     check_version(args.api_version)
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
@@ -125,8 +126,8 @@ def cmd_events(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from ..session import Session
     from .console import print_report, progress
-    from .session import Session
 
     session = Session.from_args(args)
     with session, progress(session.total, enabled=not args.json) as tick:

@@ -17,13 +17,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..checks.report import CaseResult
+from ..delivery.plan import Planned, Schedule
+from ..errors import ConfigError
+from ..run import Case, Runner
+from ..scenario.files import Scenario, step_name
+from ..versions import DEFAULT_VERSIONS, check_version
 from . import strategies
-from .delivery import Planned, Schedule
-from .errors import ConfigError
-from .report import CaseResult
-from .run import Case, Runner
-from .scenario import Scenario, step_name
-from .versions import DEFAULT_VERSIONS, check_version
 
 MAX_TIMELINE = 16  # delivery attempts shown; the rest are summed up in one line
 MAX_PER_CHECK = 2  # violations shown per check

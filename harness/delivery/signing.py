@@ -1,54 +1,18 @@
-"""Signing: Stripe's webhook body bytes and the `Stripe-Signature` header over them.
+"""Signing: the `Stripe-Signature` header over a delivery's body bytes.
 
-Takes a rendered event dict and an endpoint secret; gives the exact bytes Stripe sends
-(pretty-printed JSON, two-space indent, UTF-8 as is) and `t=<unix>,v1=<hex>` where v1 is
-HMAC-SHA256(secret, "<t>.<body>"). The timestamp is wall-clock time at each delivery attempt,
-because apps check it against their own clock with a 300 s tolerance (stripe-python _webhook.py).
+Takes the body bytes (harness.render.serialize) and an endpoint secret; gives
+`t=<unix>,v1=<hex>` where v1 is HMAC-SHA256(secret, "<t>.<body>"). The timestamp is wall-clock
+time at each delivery attempt, because apps check it against their own clock with a 300 s
+tolerance (stripe-python _webhook.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
-from json.encoder import encode_basestring  # type: ignore[attr-defined]
-from typing import Any
 
-
-def serialize(event: dict[str, Any]) -> bytes:
-    """The body bytes of a webhook delivery, as Stripe writes them.
-
-    Stripe sends pretty-printed JSON: two-space indent, `"key": value`, non-ASCII characters
-    unescaped, no trailing newline (the form of every captured payload); Python's default
-    json.dumps form (one line, `\\u` escapes) differs byte for byte.
-    """
-    return _pretty(event, "").encode("utf-8")
-
-
-def _pretty(value: Any, indent: str) -> str:
-    """json.dumps(value, indent=2, ensure_ascii=False), twice as fast (C string escaping)."""
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = indent + "  "
-        items = ",\n".join(f"{inner}{encode_basestring(k)}: {_pretty(v, inner)}"
-                           for k, v in value.items())
-        return "{\n" + items + "\n" + indent + "}"
-    if isinstance(value, list):
-        if not value:
-            return "[]"
-        inner = indent + "  "
-        return "[\n" + ",\n".join(inner + _pretty(v, inner) for v in value) + "\n" + indent + "]"
-    if isinstance(value, str):
-        return encode_basestring(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if value is None:
-        return "null"
-    return json.dumps(value)
+DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
 
 
 def compute_signature(body: bytes, secret: str, timestamp: int) -> str:
