@@ -11,7 +11,8 @@ rules below are the single written form of what "in sync with Stripe" means:
   judged by its status and by the customer's plan, nothing else: after a scheduled
   cancellation takes effect, Stripe's object still says `cancel_at_period_end: true` (the field
   tells whether the subscription "will (if status=active) or did (if status=canceled) cancel at
-  the end of the current billing period", https://docs.stripe.com/api/subscriptions/object),
+  the end of the current billing period", https://docs.stripe.com/api/subscriptions/object and
+  stripe-python's `Subscription.cancel_at_period_end`),
   and an app that mirrors it, or one that clears it, is right either way.
 - A subscription's row must exist while the subscription has not ended; an app may delete it
   once it ended (its absence then reads as "ended").
