@@ -23,13 +23,14 @@ from harness.fuzz import Campaign
 from harness.session import Session
 from harness.targets.mutants import MUTANTS
 
-CAUGHT_BY: dict[str, tuple[str, str | None]] = {
+CAUGHT_BY: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     # mutant: (check failed first in the scenario matrix, check the fuzz campaign fails)
     "no_signature_check": ("security.forged_signature", None),
     "verifies_reserialized_body": ("delivery.rejected", "delivery.rejected"),
     "accepts_stale_signatures": ("security.stale_timestamp", None),
     "records_paid_invoice_twice": ("invoices.recorded_once", "invoices.recorded_once"),
-    "marks_processed_before_applying": ("state.cancel_at_period_end", "state."),
+    # a change marked processed but never applied: lost state, or a lost paid invoice
+    "marks_processed_before_applying": ("state.cancel_at_period_end", ("state.", "invoices.")),
     "swallows_errors": ("delivery.error_swallowed", "delivery.error_swallowed"),
     "commits_partial_writes": ("delivery.partial_write", "delivery.partial_write"),
     "applies_event_snapshot": ("state.status", "state."),
