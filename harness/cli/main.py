@@ -130,7 +130,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .console import print_report, progress
 
     session = Session.from_args(args)
-    with session, progress(session.total, enabled=not args.json) as tick:
+    # Progress goes to stderr, so it also shows in CI logs of a --json run; stdout stays JSON.
+    with session, progress(session.total) as tick:
         report = session.run(progress=tick)
     if args.json:
         print(report.to_json())

@@ -92,3 +92,13 @@ def test_plain_progress_prints_one_line_per_scenario():
     assert [line.split(" (")[0] for line in lines] == [
         "[2/4] checkout: 2 cases, 2 passed, 0 failed",
         "[4/4] upgrade: 2 cases, 2 passed, 0 failed"]
+
+
+def test_a_run_outside_a_terminal_prints_a_progress_line_per_scenario(capsys):
+    code = main(["run", "--json", "--scenario", "checkout", "--scenario", "upgrade",
+                 "--api-version", "2025-03-31.basil", "--delivery", "in_order"])
+    out, err = capsys.readouterr()
+    assert code == 0 and json.loads(out)["ok"]  # stdout stays JSON
+    assert [line.split(" (")[0] for line in err.splitlines()] == [
+        "[1/2] checkout: 1 cases, 1 passed, 0 failed",
+        "[2/2] upgrade: 1 cases, 1 passed, 0 failed"]
