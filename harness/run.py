@@ -254,7 +254,7 @@ class Runner:
     def _portal_checks(self, sim: Simulator) -> list[Violation]:
         from .checks.portal import portal_violations
 
-        return portal_violations(self.target, sim)
+        return portal_violations(self.target, sim, fake=self.fake)
 
     # -- many cases ---------------------------------------------------------------------------
 

@@ -27,7 +27,8 @@ CHANNELS = ("json", "form", "query")
 CHANNEL_NAMES = {"json": "its JSON body", "form": "its form body", "query": "its query string"}
 
 
-def portal_violations(target: Any, sim: Any) -> list[Violation]:
+def portal_violations(target: Any, sim: Any, *, fake: Any = None) -> list[Violation]:
+    """`fake`, the fake Stripe API the app calls, lets a failure show what Stripe answered."""
     world = sim.world
     alice = next(iter(sim.customers.values()))
     out: list[Violation] = []
@@ -35,24 +36,37 @@ def portal_violations(target: Any, sim: Any) -> list[Violation]:
     def v(check: str, message: str, expected: Any, actual: Any) -> None:
         out.append(Violation(check, message, None, alice.name, expected, actual))
 
+    def stripe_said(since: int) -> str:
+        """", after the fake Stripe API answered ..." for its 4xx answers since `since`."""
+        if fake is None:
+            return ""
+        said = [f"{r.method} {r.path} -> {r.status} "
+                f"{(r.error or {}).get('code') or (r.error or {}).get('message', '')[:80]}"
+                for r in fake.requests[since:] if r.status >= 400 and r.gap is None]
+        return f", after the fake Stripe API answered {'; '.join(said)}" if said else ""
+
+    mark = len(fake.requests) if fake is not None else 0
     answer = target.portal(None)
     if not 400 <= answer.status < 500:
         v("portal.no_user", f"a request without a signed-in user was answered {answer.status}",
           "4xx", answer.status)
     target.seed("user_nobilling", "nobilling@example.test", None)
+    mark = len(fake.requests) if fake is not None else 0
     answer = target.portal("user_nobilling")
     if not 400 <= answer.status < 500:
-        v("portal.no_customer", f"a user without a billing account got {answer.status}",
-          "4xx", answer.status)
+        v("portal.no_customer", f"a user without a billing account got {answer.status}"
+          f"{stripe_said(mark)}", "4xx", answer.status)
 
     before = len(world.portal_sessions)
+    mark = len(fake.requests) if fake is not None else 0
     answer = target.portal(alice.user_id)
     sessions = list(world.portal_sessions.values())
     own = sessions[-1] if len(sessions) > before else None
     if own is None or not _leads_to(answer, own.url):
         v("portal.redirect", f"the portal route answered {answer.status} "
           f"(Location {answer.location!r}) instead of a redirect to the new session's url "
-          "(or a JSON body holding it)", "3xx to the session url", answer.status)
+          f"(or a JSON body holding it){stripe_said(mark)}", "3xx to the session url",
+          answer.status)
     own_hosts = {_host(getattr(target, "portal_url", None))}
     if own is not None and own.return_url:
         own_hosts.add(_host(own.return_url))

@@ -102,3 +102,11 @@ def test_a_run_outside_a_terminal_prints_a_progress_line_per_scenario(capsys):
     assert [line.split(" (")[0] for line in err.splitlines()] == [
         "[1/2] checkout: 1 cases, 1 passed, 0 failed",
         "[2/2] upgrade: 1 cases, 1 passed, 0 failed"]
+
+
+def test_a_portal_crash_shows_what_the_fake_stripe_api_answered_before_it():
+    _, result = case("portal_no_customer_check", "checkout", "2025-03-31.basil", "in_order")
+    (problem,) = [v for v in result.violations if v.check == "portal.no_customer"]
+    assert problem.fault == "app"
+    assert ("after the fake Stripe API answered POST /v1/billing_portal/sessions -> 400 "
+            "parameter_missing") in problem.message
