@@ -74,7 +74,8 @@ def portal_violations(target: Any, sim: Any, *, fake: Any = None) -> list[Violat
     other = world.create_customer("mallory@example.test", "Mallory")
     # Customer and return address are probed apart: an app that refuses a foreign customer
     # (403) must still be asked whether it honours a foreign return address.
-    for channel in CHANNELS:
+    channels = getattr(target, "portal_channels", CHANNELS)
+    for channel in channels:
         opened = _probe(target, world, alice.user_id, channel,
                         dict.fromkeys(CUSTOMER_KEYS, other.id))
         wrong = [s for s in opened if s.customer != alice.customer_id]
@@ -85,7 +86,7 @@ def portal_violations(target: Any, sim: Any, *, fake: Any = None) -> list[Violat
               f"{CHANNEL_NAMES[channel]} ({key}) opened a portal session for it, not for "
               f"the signed-in user's {alice.customer_id}", alice.customer_id,
               wrong[0].customer)
-    for channel in CHANNELS:
+    for channel in channels:
         for hostile_url in _hostile_urls(own.return_url if own is not None else None):
             opened = _probe(target, world, alice.user_id, channel,
                             dict.fromkeys(RETURN_KEYS, hostile_url))

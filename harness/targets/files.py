@@ -14,7 +14,7 @@ import socket
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -102,6 +102,7 @@ class StateSection(_Strict):
 
 class PortalSection(_Strict):
     url: str
+    method: Literal["POST", "GET"] = "POST"  # GET: a link to the route; probed by query only
     headers: dict[str, str] = Field(default_factory=dict)
 
 

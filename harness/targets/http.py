@@ -348,6 +348,11 @@ class HttpPortalTarget(HttpTarget):
     def portal_url(self) -> str:
         return fill(self.spec.portal.url, {**self.values, "user_id": "user"})
 
+    @property
+    def portal_channels(self) -> tuple[str, ...]:
+        """Where a request to the portal route can carry values: a GET route only in its query."""
+        return ("query",) if self.spec.portal.method == "GET" else ("json", "form", "query")
+
     def portal(self, user_id: str | None, *, form: Mapping[str, str] | None = None,
                query: Mapping[str, str] | None = None,
                json: Mapping[str, Any] | None = None) -> PortalAnswer:
@@ -363,7 +368,16 @@ class HttpPortalTarget(HttpTarget):
             body["json"] = dict(json)
         elif form:
             body["data"] = dict(form)
-        r = self._post(url, "[portal].url", params=dict(query or {}), headers=headers, **body)
+        if spec.method == "GET":
+            try:
+                r = self._http.get(url, params=dict(query or {}), headers=headers)
+            except httpx.HTTPError as exc:
+                self._crash_check(grace=0.5)
+                raise TargetError(f"{self.file.path}: [portal].url {url} is unreachable: "
+                                  f"{_reason(exc)}") from None
+        else:
+            r = self._post(url, "[portal].url", params=dict(query or {}), headers=headers,
+                           **body)
         return PortalAnswer(r.status_code, r.headers.get("location"),
                             r.text[:PORTAL_BODY_LIMIT])
 

@@ -83,3 +83,14 @@ def test_a_mirrored_cancel_flag_after_a_scheduled_cancellation_took_effect_passe
                             "--delivery", "in_order", "--delivery", "delayed")
     assert (code, report["passed"]) == (0, 2), [
         v["message"] for r in report["results"] for v in r["violations"]]
+
+
+def test_a_portal_route_reached_by_a_link_is_probed_through_its_query(capsys, tmp_path):
+    source = CORPUS / "flask-derived" / "harness.toml"
+    text = source.read_text().replace('[portal]\n', '[portal]\nmethod = "GET"\n', 1)
+    path = tmp_path / "harness.toml"
+    path.write_text(text.replace('[app]\n', f'[app]\ncwd = "{source.parent}"\n', 1))
+    code, report = run_json(capsys, "--config", str(path), "--scenario", "checkout",
+                            "--delivery", "in_order")
+    assert (code, report["passed"]) == (0, 1), [
+        v["message"] for r in report["results"] for v in r["violations"]]

@@ -7,7 +7,7 @@ duplicated event only repeats a sync. What it keeps is what the product needs, n
 fields: per subscription a `plan` looked up from the price, `is_canceling`, `is_paused`,
 and the renewal date as a datetime; per user the effective plan.
 
-Routes: GET /health; POST /account/billing-portal (Authorization: Bearer <user id>, 303);
+Routes: GET /health; GET or POST /account/billing-portal (Authorization: Bearer <user id>, 303);
 POST /hooks/stripe; internal (off when FLASK_ENV=production): POST /internal/users,
 POST /internal/reset, GET /internal/billing-state?customer=cus_...
 """
@@ -118,7 +118,7 @@ def stripe_hook():
     return {"received": True}
 
 
-@app.post("/account/billing-portal")
+@app.route("/account/billing-portal", methods=["GET", "POST"])  # a link or a form
 def billing_portal():
     token = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     user = get_db().execute("SELECT * FROM users WHERE id = ?", (token,)).fetchone()
