@@ -3,7 +3,8 @@
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
 1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
 message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
-API does not serve, or a fault of its own); see harness.checks.faults.
+API does not serve, or a fault of its own; see harness.checks.faults), 130 Ctrl-C, 128 + N
+stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import HarnessError
+from ..masking import mask_text
+from ..termination import Terminated, stop_on_signals
 from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
@@ -24,13 +27,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        with stop_on_signals():
+            return args.func(args)
     except HarnessError as exc:
-        print(f"portal-harness: error: {exc}", file=sys.stderr)
+        print(f"portal-harness: error: {mask_text(str(exc))}", file=sys.stderr)
         if getattr(args, "json", False):  # a JSON reader learns it too, and whose fault it is
             print(json.dumps({"ok": False, "exit_code": 2, "fault": "target_file",
-                              "error": str(exc)}, indent=2))
+                              "error": mask_text(str(exc))}, indent=2))
         return 2
+    except Terminated as exc:
+        print(f"portal-harness: stopped by {exc.name}; the app and temporary files were "
+              "cleaned up", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("portal-harness: interrupted", file=sys.stderr)
         return 130
@@ -39,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception:  # a fault of the harness itself: say so, with what to report
         import traceback
 
-        traceback.print_exc()
+        print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
         print("portal-harness: internal error (a fault of the harness, not of your app or "
               "your files); please report it with the traceback above", file=sys.stderr)
         return 3
@@ -96,6 +104,9 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mutant", help="run against the reference app with a planted defect "
                    "(see `portal-harness mutants`)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--allow-live-keys", action="store_true",
+                   help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
+                        "refused by default, the harness never needs one")
     _common_sim(p)
 
 
