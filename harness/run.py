@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks.faults import HARNESS
+from .checks.faults import HARNESS, request_marker, requests_since
 from .checks.invariants import Violation, compare_state
 from .checks.report import CaseResult, CheckpointResult, RunReport
 from .delivery.plan import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
@@ -144,7 +144,7 @@ class Runner:
         """Tell the target a case starts (version, secret, the fake API) and seed its users."""
         self._swallowed: list[Violation] = []
         self._customer_ids = [c.customer_id for c in customers]
-        self._mark = len(self.fake.requests)  # the fake API's log from here is this case's
+        self._mark = request_marker(self.fake)  # the fake API's log from here is this case's
         self.target.start_case(CaseContext(api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=label))
         for c in customers:
@@ -159,7 +159,7 @@ class Runner:
         for cp in result.checkpoints:
             result.violations += cp.violations
         result.violations = _with_gaps(result.violations, result.timeline,
-                                       self.fake.requests[getattr(self, "_mark", 0):])
+                                       requests_since(self.fake, getattr(self, "_mark", None)))
         result.ok = not result.violations
         result.duration = time.perf_counter() - started
         return result
@@ -198,9 +198,9 @@ class Runner:
                             checkpoint, None, before, self.states()))
                 else:
                     self._current = f"delivering {ev.type} ({ev.id}), attempt {number}"
-                    mark = len(self.fake.requests)
+                    mark = request_marker(self.fake)
                     status = self.target.deliver(ev.body, headers)
-                    stripe_errors, gaps = _api_trouble(self.fake.requests[mark:])
+                    stripe_errors, gaps = _api_trouble(requests_since(self.fake, mark))
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
                               checkpoint, ev.created, p.event, stripe_errors, gaps)
             out.append(attempt)
@@ -317,7 +317,7 @@ def _api_trouble(requests: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, .
     gaps: list[str] = []
     for r in requests:
         if r.gap is not None:
-            gaps.append(f"{r.method} {r.path}: {r.gap}")
+            gaps.append(_gap_line(r))
         elif r.status >= 400:
             err = r.error or {}
             why = err.get("code") or err.get("message", "")[:80]
@@ -325,21 +325,32 @@ def _api_trouble(requests: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, .
     return tuple(errors), tuple(gaps)
 
 
+def _gap_line(r: Any) -> str:
+    """One unserved request: method, path, parameters and why the harness could not serve it."""
+    params = f" with {r.params}" if r.params else ""
+    return f"{r.method} {r.path}{params} ({r.gap}; answered {r.status})"
+
+
 def _with_gaps(violations: list[Violation], timeline: list[Attempt],
                requests: Sequence[Any]) -> list[Violation]:
-    """Harness gaps first (one per request), each with what the app was doing then."""
+    """Harness gaps first (one per request), each with what the app was doing then: those met
+    during a delivery as each attempt recorded them, then any other the fake API still holds."""
     out: list[Violation] = []
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[str] = set()
+
+    def gap(line: str, during: str, answered: Any) -> None:
+        if line not in seen:
+            seen.add(line)
+            out.append(Violation("harness.unserved_request", f"the app sent {line} {during}",
+                                 None, None, "a request the fake Stripe API serves", answered,
+                                 HARNESS))
+
+    for a in timeline:
+        for line in a.gaps:
+            gap(line, f"while it handled {a.event_type} ({a.event_id}), then answered "
+                      f"{a.status}", a.status)
     for r in requests:
-        if r.gap is None or (r.method, r.path, r.gap) in seen:
-            continue
-        seen.add((r.method, r.path, r.gap))
-        during = next((f"while it handled {a.event_type} ({a.event_id})" for a in timeline
-                       if any(g.startswith(f"{r.method} {r.path}:") for g in a.gaps)),
-                      "outside a webhook delivery (seed, state or portal route)")
-        params = f" with {r.params}" if r.params else ""
-        out.append(Violation(
-            "harness.unserved_request", f"the app sent {r.method} {r.path}{params} {during}; "
-            f"{r.gap} (it answered {r.status}: {(r.error or {}).get('message', '')[:120]})",
-            None, None, f"{r.method} {r.path} served", r.status, HARNESS))
+        if r.gap is not None:
+            gap(_gap_line(r), "outside a webhook delivery (seed, state or portal route)",
+                r.status)
     return out + violations

@@ -10,6 +10,7 @@ about the app.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 APP = "app"
 HARNESS = "harness"
@@ -38,3 +39,27 @@ def exit_code(faults: Iterable[str]) -> int:
         if fault in found:
             return EXIT_CODES[fault]
     return 0
+
+
+def request_marker(fake: Any) -> Any:
+    """A point in the fake Stripe API's request log (a ring buffer): its newest entry now."""
+    if fake is None:
+        return None
+    with fake.lock:
+        return fake.requests[-1] if fake.requests else None
+
+
+def requests_since(fake: Any, marker: Any) -> list[Any]:
+    """The requests the fake Stripe API logged after `marker` (all it still holds if the
+    marker has left the ring buffer), oldest first."""
+    if fake is None:
+        return []
+    with fake.lock:
+        logged = list(fake.requests)
+    out: list[Any] = []
+    for r in reversed(logged):
+        if r is marker:
+            break
+        out.append(r)
+    out.reverse()
+    return out

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
+from .faults import request_marker, requests_since
 from .invariants import Violation
 
 HOSTILE_RETURN_URL = "https://attacker.example/phish"
@@ -36,29 +37,29 @@ def portal_violations(target: Any, sim: Any, *, fake: Any = None) -> list[Violat
     def v(check: str, message: str, expected: Any, actual: Any) -> None:
         out.append(Violation(check, message, None, alice.name, expected, actual))
 
-    def stripe_said(since: int) -> str:
+    def stripe_said(since: Any) -> str:
         """", after the fake Stripe API answered ..." for its 4xx answers since `since`."""
         if fake is None:
             return ""
         said = [f"{r.method} {r.path} -> {r.status} "
                 f"{(r.error or {}).get('code') or (r.error or {}).get('message', '')[:80]}"
-                for r in fake.requests[since:] if r.status >= 400 and r.gap is None]
+                for r in requests_since(fake, since) if r.status >= 400 and r.gap is None]
         return f", after the fake Stripe API answered {'; '.join(said)}" if said else ""
 
-    mark = len(fake.requests) if fake is not None else 0
+    mark = request_marker(fake)
     answer = target.portal(None)
     if not 400 <= answer.status < 500:
         v("portal.no_user", f"a request without a signed-in user was answered {answer.status}",
           "4xx", answer.status)
     target.seed("user_nobilling", "nobilling@example.test", None)
-    mark = len(fake.requests) if fake is not None else 0
+    mark = request_marker(fake)
     answer = target.portal("user_nobilling")
     if not 400 <= answer.status < 500:
         v("portal.no_customer", f"a user without a billing account got {answer.status}"
           f"{stripe_said(mark)}", "4xx", answer.status)
 
     before = len(world.portal_sessions)
-    mark = len(fake.requests) if fake is not None else 0
+    mark = request_marker(fake)
     answer = target.portal(alice.user_id)
     sessions = list(world.portal_sessions.values())
     own = sessions[-1] if len(sessions) > before else None

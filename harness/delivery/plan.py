@@ -132,7 +132,7 @@ class Attempt:
     order: int | None = None  # the event's place in Stripe's order (index in the run's events)
     # What the fake Stripe API answered the app while it handled this attempt: its own 4xx
     # answers ("GET /v1/subscriptions/sub_1 -> 404 resource_missing"), and the requests the
-    # harness could not serve (gaps), each as "METHOD path: why".
+    # harness could not serve (gaps), each as "METHOD path (why; answered status)".
     stripe_errors: tuple[str, ...] = ()
     gaps: tuple[str, ...] = ()
 

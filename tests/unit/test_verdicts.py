@@ -110,3 +110,20 @@ def test_a_portal_crash_shows_what_the_fake_stripe_api_answered_before_it():
     assert problem.fault == "app"
     assert ("after the fake Stripe API answered POST /v1/billing_portal/sessions -> 400 "
             "parameter_missing") in problem.message
+
+
+def test_gaps_are_found_when_the_fake_apis_request_log_is_full():
+    """The fake keeps only its newest requests (a ring buffer); attribution must not rely on
+    positions in it."""
+    from harness.fake_stripe import FakeStripe
+    from harness.scenario.catalog import default_catalog
+    from harness.sim import World
+
+    fake = FakeStripe(World(default_catalog(), "2024-06-20"), max_requests=3)
+    runner = harness.Runner(harness.ReferenceTarget(), fake=fake)
+    fake.routes = [r for r in fake.routes
+                   if r.describe() != r"GET /v1/subscriptions/(?P<id>[^/]+)"]
+    report = runner.run([harness.Case(harness.get_scenario(s), "2025-03-31.basil", "in_order")
+                         for s in ("checkout", "upgrade")])
+    assert report.exit_code == 3
+    assert all(r.violations[0].check == "harness.unserved_request" for r in report.results)
