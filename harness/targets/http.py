@@ -215,9 +215,9 @@ class HttpTarget:
                                  f"{self._proc.returncode} during the run.\n{tail}",
                                  returncode=self._proc.returncode, log_tail=tail)
 
-    def _post(self, url: str, key: str, **kw: Any) -> httpx.Response:
+    def _post(self, url: str, key: str, method: str = "POST", **kw: Any) -> httpx.Response:
         try:
-            return self._http.post(url, **kw)
+            return self._http.request(method, url, **kw)
         except httpx.HTTPError as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: {key} {url} is unreachable: "
@@ -378,16 +378,8 @@ class HttpPortalTarget(HttpTarget):
             body["json"] = dict(json)
         elif form:
             body["data"] = dict(form)
-        if spec.method == "GET":
-            try:
-                r = self._http.get(url, params=dict(query or {}), headers=headers)
-            except httpx.HTTPError as exc:
-                self._crash_check(grace=0.5)
-                raise TargetError(f"{self.file.path}: [portal].url {url} is unreachable: "
-                                  f"{_reason(exc)}") from None
-        else:
-            r = self._post(url, "[portal].url", params=dict(query or {}), headers=headers,
-                           **body)
+        r = self._post(url, "[portal].url", spec.method, params=dict(query or {}),
+                       headers=headers, **(body if spec.method == "POST" else {}))
         return PortalAnswer(r.status_code, r.headers.get("location"),
                             r.text[:PORTAL_BODY_LIMIT])
 
