@@ -84,11 +84,11 @@ def not_one_of(param: str, choices: list[str] | tuple[str, ...]) -> StripeApiErr
     return invalid(f"Invalid {param}: must be one of {listed}", param)
 
 
-def unrecognized_url(method: str, path: str) -> StripeApiError:
+def unrecognized_url(method: str, path: str, *, gap: str | None = None) -> StripeApiError:
     return StripeApiError(
         404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
         "or we can help at https://support.stripe.com/.", logged=False,
-        gap=f"the fake Stripe API does not serve {method} {path}")
+        gap=gap or f"the fake Stripe API does not serve {method} {path}")
 
 
 def unsupported(param: str, why: str = "") -> StripeApiError:

@@ -16,11 +16,13 @@ import string
 import threading
 from collections import deque
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import stripe
 
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
 from ..errors import ConfigError
 from ..sim import World
 from ..versions import KNOWN_VERSIONS, check_version
@@ -29,6 +31,7 @@ from .errors import StripeApiError
 from .forms import MAX_BODY_BYTES, decode_form
 from .handlers import Call, Handler
 from .routes import CONTROL_PREFIX, ROUTES, Route
+from .served import api_request, check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
 # The request log and the idempotency cache keep this many entries, oldest dropped first.
@@ -70,12 +73,15 @@ class FakeStripe:
     def __init__(self, world: World, *, api_key: str = "sk_test_harness",
                  default_api_version: str | None = None,
                  configurations: tuple[str, ...] = (),
+                 webhook_secret: str | None = None,
                  max_requests: int = MAX_LOGGED_REQUESTS) -> None:
         if default_api_version is not None:
             check_version(default_api_version)
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
+        # What POST /v1/webhook_endpoints hands out: the secret the harness signs with.
+        self.webhook_secret = webhook_secret or DEFAULT_WEBHOOK_SECRET
         self.routes: list[Route] = list(ROUTES)
         self.max_requests = max_requests
         self.lock = threading.RLock()
@@ -158,8 +164,13 @@ class FakeStripe:
                     status, payload, replayed_from = self._replay(cached, idem, method, path,
                                                                   params)
                 else:
+                    gap = check_request(route, params, version)
                     call = Call(self, self.world, method, path, params, version, match)
-                    result = route.handler(call)
+                    writing = method != "GET"
+                    with api_request(self.world, request_id, idem) if writing else nullcontext():
+                        result = route.handler(call)
+                    if call.notes:
+                        gap = "; ".join(n for n in (gap, *call.notes) if n)
                     status, payload = result if isinstance(result, tuple) else (200, result)
                     if idem and 200 <= status < 300:  # Stripe saves results that executed
                         if len(self._idempotent) >= self.max_requests:  # forget the oldest
@@ -237,11 +248,12 @@ class FakeStripe:
         return params
 
     def _route(self, method: str, path: str) -> tuple[Route, re.Match[str]]:
+        """The first route that serves the request, or Stripe's unknown-URL 404 (a gap)."""
         for route in self.routes:
             match = route.match(method, path)
             if match is not None:
                 return route, match
-        raise errors.unrecognized_url(method, path)
+        raise unserved(method, path)
 
     @staticmethod
     def _replay(cached: tuple[tuple[Any, ...], int, dict[str, Any], str], key: str,
