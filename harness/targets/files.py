@@ -106,6 +106,7 @@ class StateSection(_Strict):
 
 class PortalSection(_Strict):
     url: str
+    method: Literal["POST", "GET"] = "POST"  # GET: a link to the route; probed by query only
     headers: dict[str, str] = Field(default_factory=dict)
 
 
