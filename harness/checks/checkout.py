@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..sim.app_checkout import complete_session
+from ..targets.checkout_route import post_checkout
 from .invariants import DEFECTS, Violation
 
 DEFECTS.update({
@@ -57,15 +58,15 @@ class AppCheckout:
         if self.check_anonymous:
             self.check_anonymous = False
             before = set(world.checkout_sessions)
-            answer = self.target.checkout(None, customer.email, customer.customer_id, plan,
-                                          price_id)
+            answer = post_checkout(self.target, None, customer.email, customer.customer_id, plan,
+                                   price_id)
             if set(world.checkout_sessions) - before:
                 self._fail("checkout.no_user", f"an anonymous request to the checkout route "
                            f"created a Checkout session (answer {answer.status})",
                            "401 or 403, no session", answer.status)
         before = set(world.checkout_sessions)
-        answer = self.target.checkout(customer.user_id, customer.email, customer.customer_id,
-                                      plan, price_id)
+        answer = post_checkout(self.target, customer.user_id, customer.email,
+                               customer.customer_id, plan, price_id)
         created = [s for sid, s in world.checkout_sessions.items() if sid not in before]
         session = next((s for s in created if s.url and answer.location == s.url), None)
         session = session or (created[-1] if created else None)

@@ -358,23 +358,6 @@ class HttpTarget:
         return out
 
 
-    def checkout(self, user_id: str | None, email: str, customer_id: str, plan: str,
-                 price_id: str) -> PortalAnswer:
-        """POST [checkout].url as the signed-in user (anonymously when user_id is None)."""
-        spec = self.spec.checkout
-        values = {**self.values, "user_id": user_id or "", "email": email,
-                  "customer_id": customer_id, "plan": plan, "price_id": price_id}
-        headers = fill(spec.headers, values) if user_id is not None else {}
-        kw: dict[str, Any] = {}
-        if spec.json_body is not None:
-            kw["json"] = fill(spec.json_body, values)
-        elif spec.form is not None:
-            kw["data"] = fill(spec.form, values)
-        url = fill(spec.url, values)
-        r = self._post(url, "[checkout].url", headers=headers, **kw)
-        return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
-
-
 class HttpPortalTarget(HttpTarget):
     """An HttpTarget whose target file has [portal]: the portal-route contract is checked too."""
 

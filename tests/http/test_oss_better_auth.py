@@ -55,7 +55,12 @@ def test_the_plugin_syncs_every_flow_from_its_own_checkout(app):
             {"customer_update", "subscription_data"}, why
     # The plugin's own upgrade endpoint made the session, tagged with its own row's id.
     assert created and created[-1].params["subscription_data"]["metadata"]["subscriptionId"]
-    failing = {(r.scenario, v.check) for r in report.results for v in r.violations}
+    # The gap above is reported as the harness's own (harness.unserved_request), not the app's.
+    unserved = [v for r in report.results for v in r.violations
+                if v.check == "harness.unserved_request"]
+    assert all("POST /v1/checkout/sessions" in v.message for v in unserved)
+    failing = {(r.scenario, v.check) for r in report.results for v in r.violations
+               if v.check != "harness.unserved_request"}
     assert not failing, report.failures[0].failure_text()
 
 
