@@ -1,8 +1,10 @@
 """The `portal-harness` command: a thin front over the library.
 
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
-1 a check failed, 2 bad usage or configuration (the message names the file, key or url),
-130 Ctrl-C, 128 + N stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
+1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
+message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
+API does not serve, or a fault of its own; see harness.checks.faults), 130 Ctrl-C, 128 + N
+stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.func(args)
     except HarnessError as exc:
         print(f"portal-harness: error: {mask_text(str(exc))}", file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader learns it too, and whose fault it is
+            print(json.dumps({"ok": False, "exit_code": 2, "fault": "target_file",
+                              "error": mask_text(str(exc))}, indent=2))
         return 2
     except Terminated as exc:
         print(f"portal-harness: stopped by {exc.name}; the app and temporary files were "
@@ -39,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:  # a fault of the harness itself: say so, with what to report
+        import traceback
+
+        print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
+        print("portal-harness: internal error (a fault of the harness, not of your app or "
+              "your files); please report it with the traceback above", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("events", help="print a scenario's events as a JSON array, as delivered")
     e.add_argument("scenario", help="a built-in scenario name or a scenario file")
+    e.add_argument("--clock-start", metavar="WHEN",
+                   help="the virtual clock's start: fixed (default), now, a unix or ISO time")
     e.add_argument("--api-version", default=DEFAULT_VERSIONS[-1], metavar="V",
                    help=f"the endpoint's API version (default {DEFAULT_VERSIONS[-1]})")
     _common_sim(e)
@@ -95,6 +109,9 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-live-keys", action="store_true",
                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
                         "refused by default, the harness never needs one")
+    p.add_argument("--clock-start", metavar="WHEN",
+                   help="the virtual clock's start: fixed (default: 2026-01-01T09:00:00Z), now, "
+                        "a unix time or an ISO time; overrides [clock].start")
     _common_sim(p)
 
 
@@ -116,8 +133,11 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     check_version(args.api_version)
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
+    from ..targets.clock import resolve_start
+
     sim = Simulator(get_scenario(args.scenario), args.api_version, catalog,
-                    billing_mode=args.billing_mode, seed=args.seed)
+                    billing_mode=args.billing_mode, seed=args.seed,
+                    start=resolve_start(args.clock_start))
     payloads = [Event.from_sim(e, args.api_version, catalog).payload
                 for seg in sim.segments() for e in seg.events]
     sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
@@ -129,13 +149,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .console import print_report, progress
 
     session = Session.from_args(args)
-    with session, progress(session.total, enabled=not args.json) as tick:
+    # Progress goes to stderr, so it also shows in CI logs of a --json run; stdout stays JSON.
+    with session, progress(session.total) as tick:
         report = session.run(progress=tick)
     if args.json:
         print(report.to_json())
     else:
         print_report(report)
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -93,6 +93,6 @@ def test_notebook_shows_tables_and_a_figure(source: Path) -> None:
 
 
 def test_the_docs_list_every_notebook() -> None:
-    listing = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
-    missing = [p.stem for p in SOURCES if f"{p.stem}.ipynb" not in listing]
+    page = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    missing = [p.stem for p in SOURCES if f"{p.stem}.ipynb" not in page]
     assert not missing, f"docs/notebooks.md does not list: {', '.join(missing)}"
