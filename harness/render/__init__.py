@@ -86,12 +86,34 @@ def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[s
 def stripe_order(value: Any) -> Any:
     """Stripe's key order at every depth: id, object, then the rest alphabetically."""
     if isinstance(value, dict):
-        head = [k for k in ("id", "object") if k in value]
-        rest = sorted(k for k in value if k not in ("id", "object"))
-        return {k: stripe_order(value[k]) for k in head + rest}
+        return _ordered_dict(value)
     if isinstance(value, list):
-        return [stripe_order(v) for v in value]
+        return _ordered_list(value)
     return value
+
+
+# The two helpers below are stripe_order unrolled: scalars (most values) cost no call. The fake
+# API renders an object for every read an app makes, so this sits on each delivery's path.
+
+def _ordered_dict(value: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k in ("id", "object"):
+        if k in value:
+            v = value[k]
+            out[k] = (_ordered_dict(v) if isinstance(v, dict)
+                      else _ordered_list(v) if isinstance(v, list) else v)
+    for k in sorted(value):
+        if k == "id" or k == "object":
+            continue
+        v = value[k]
+        out[k] = (_ordered_dict(v) if isinstance(v, dict)
+                  else _ordered_list(v) if isinstance(v, list) else v)
+    return out
+
+
+def _ordered_list(value: list[Any]) -> list[Any]:
+    return [_ordered_dict(v) if isinstance(v, dict) else _ordered_list(v)
+            if isinstance(v, list) else v for v in value]
 
 
 __all__ = ["previous_attributes", "render", "render_event", "stripe_order"]
