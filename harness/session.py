@@ -28,6 +28,9 @@ class Session:
     cases: list[Case]
     seed: int = 0
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    # What `create` was given: worker processes (`jobs`) build the same session from it.
+    options: dict[str, Any] = field(default_factory=dict)
+    jobs: int | None = 1  # worker processes for in-process targets; None: all cores
 
     @property
     def total(self) -> int:
@@ -43,21 +46,40 @@ class Session:
         self._stack.close()
 
     def run(self, progress: Callable[[CaseResult], None] | None = None) -> RunReport:
-        return self.runner.run(self.cases, seed=self.seed, progress=progress)
+        from .run_parallel import effective_jobs, run_in_processes
+
+        jobs = effective_jobs(self.jobs, len(self.cases))
+        if jobs == 1 or self.options.get("config") or not self.options:
+            return self.runner.run(self.cases, seed=self.seed, progress=progress)
+        return run_in_processes(self.options, range(len(self.cases)), jobs, seed=self.seed,
+                                target=self.runner.target.name, progress=progress)
 
     @classmethod
     def create(cls, *, config: str | None = None, scenarios: list[str] | None = None,
                api_versions: list[str] | None = None, deliveries: list[str] | None = None,
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
-               security: bool = True) -> Session:
+               security: bool = True, shard: str | None = None,
+               jobs: int | None = 1) -> Session:
+        """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
+        `jobs` plays in-process cases in that many worker processes (None or 0: all cores)."""
+        from .run_parallel import shard as take_shard
+
+        options = {"config": config, "scenarios": scenarios, "api_versions": api_versions,
+                   "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
+                   "catalog": catalog, "policy": policy, "mutant": mutant,
+                   "security": security, "shard": shard}
         stack = contextlib.ExitStack()
         try:
-            return cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                               billing_mode, catalog, policy, mutant, security)
+            session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
+                                  billing_mode, catalog, policy, mutant, security)
+            session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
             raise
+        session.options = options
+        session.jobs = jobs
+        return session
 
     @classmethod
     def _create(cls, stack: contextlib.ExitStack, config: str | None,
@@ -126,7 +148,8 @@ class Session:
         return cls.create(config=args.config, scenarios=args.scenario,
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
-                          policy=args.policy, mutant=args.mutant)
+                          policy=args.policy, mutant=args.mutant,
+                          shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1))
 
 
 @contextlib.contextmanager

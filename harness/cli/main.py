@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="play every scenario x version x delivery mode at a target")
     _matrix_args(r)
+    _scale_args(r)
     r.set_defaults(func=cmd_run)
 
     from . import cassettes, fuzz, mutants, serve
@@ -85,6 +86,16 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
                    "(see `portal-harness mutants`)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     _common_sim(p)
+
+
+def _scale_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the built-in reference app and its mutants "
+                        "(default: all cores; 1: this process only); results, seeds and "
+                        "output order are the same whatever N")
+    p.add_argument("--shard", metavar="I/N",
+                   help="play only the I-th of N deterministic slices of the matrix, e.g. "
+                        "--shard 2/4 on the second of four CI runners")
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:
