@@ -21,7 +21,7 @@ LAYERS = [
     {"targets"},
     {"checks"},
     {"run"},
-    {"session"},
+    {"session", "run_parallel"},
     {"cassettes", "fuzz", "display", "serve"},
     {"cli"},
 ]
