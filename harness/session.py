@@ -31,6 +31,7 @@ class Session:
     # What `create` was given: worker processes (`jobs`) build the same session from it.
     options: dict[str, Any] = field(default_factory=dict)
     jobs: int | None = 1  # worker processes for in-process targets; None: all cores
+    concurrency: int = 1  # cases at once against an app over HTTP
 
     @property
     def total(self) -> int:
@@ -48,8 +49,15 @@ class Session:
     def run(self, progress: Callable[[CaseResult], None] | None = None) -> RunReport:
         from .run_parallel import effective_jobs, run_in_processes
 
+        if self.options.get("config"):
+            if self.concurrency > 1 and len(self.cases) > 1:
+                from .run_concurrent import run_concurrently
+
+                return run_concurrently(self.runner, self.cases, self.concurrency,
+                                        seed=self.seed, progress=progress)
+            return self.runner.run(self.cases, seed=self.seed, progress=progress)
         jobs = effective_jobs(self.jobs, len(self.cases))
-        if jobs == 1 or self.options.get("config") or not self.options:
+        if jobs == 1 or not self.options:
             return self.runner.run(self.cases, seed=self.seed, progress=progress)
         return run_in_processes(self.options, range(len(self.cases)), jobs, seed=self.seed,
                                 target=self.runner.target.name, progress=progress)
@@ -60,9 +68,14 @@ class Session:
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
                security: bool = True, shard: str | None = None,
-               jobs: int | None = 1) -> Session:
+               jobs: int | None = 1, concurrency: int | None = 1) -> Session:
         """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
-        `jobs` plays in-process cases in that many worker processes (None or 0: all cores)."""
+        `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
+        `concurrency` plays that many cases at once against an app over HTTP (None: the
+        default, 4), capped by the target file's [webhook].concurrency; an app reset before
+        each case ([seed].reset_url) takes one case at a time."""
+        if concurrency is not None and concurrency < 1:
+            raise ConfigError(f"--concurrency {concurrency}: expected a positive number")
         from .run_parallel import shard as take_shard
 
         options = {"config": config, "scenarios": scenarios, "api_versions": api_versions,
@@ -72,7 +85,8 @@ class Session:
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                                  billing_mode, catalog, policy, mutant, security)
+                                  billing_mode, catalog, policy, mutant, security,
+                                  concurrency)
             session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
@@ -86,7 +100,7 @@ class Session:
                 scenarios: list[str] | None, api_versions: list[str] | None,
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
-                security: bool) -> Session:
+                security: bool, concurrency: int | None = 1) -> Session:
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -105,8 +119,10 @@ class Session:
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
+            concurrency = _concurrency(concurrency, target_file.spec)
             fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
-                                                    target_file.spec.stripe.port))
+                                                    target_file.spec.stripe.port,
+                                                    routed=concurrency > 1))
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
@@ -141,7 +157,9 @@ class Session:
         runner.replay_prefix = prefix
         cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
-        return cls(runner, cases, seed, stack)
+        session = cls(runner, cases, seed, stack)
+        session.concurrency = concurrency if config else 1
+        return session
 
     @classmethod
     def from_args(cls, args: Any) -> Session:
@@ -149,14 +167,34 @@ class Session:
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
-                          shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1))
+                          shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
+                          concurrency=getattr(args, "concurrency", 1))
+
+
+def _concurrency(wanted: int | None, spec: Any) -> int:
+    """Cases at once for this target file: --concurrency (default 4), capped by the file's
+    [webhook].concurrency; 1 when [seed].reset_url empties the app before each case."""
+    from .run_concurrent import DEFAULT_CONCURRENCY
+
+    n = DEFAULT_CONCURRENCY if wanted is None else wanted
+    if spec.webhook.concurrency is not None:
+        n = min(n, spec.webhook.concurrency)
+    if spec.seed is not None and spec.seed.reset_url:
+        n = 1
+    return n
 
 
 @contextlib.contextmanager
-def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> Any:
-    """The fake Stripe API on a real loopback port, for apps in other processes."""
-    from .fake_stripe import FakeStripe
+def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0, *,
+                 routed: bool = False) -> Any:
+    """The fake Stripe API on a real loopback port, for apps in other processes; `routed`:
+    one that serves several cases' Worlds at once (`run --concurrency`)."""
     from .sim import World
+
+    if routed:
+        from .run_concurrent import RoutedFake as FakeStripe
+    else:
+        from .fake_stripe import FakeStripe
 
     fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
     try:

@@ -20,7 +20,7 @@ LAYERS = [
     {"delivery"},
     {"targets"},
     {"checks"},
-    {"run"},
+    {"run", "run_concurrent"},
     {"session", "run_parallel"},
     {"cassettes", "fuzz", "display", "serve"},
     {"cli"},

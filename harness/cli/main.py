@@ -93,6 +93,10 @@ def _scale_args(p: argparse.ArgumentParser) -> None:
                    help="worker processes for the built-in reference app and its mutants "
                         "(default: all cores; 1: this process only); results, seeds and "
                         "output order are the same whatever N")
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="cases at once against an app over HTTP (--config; default 4, capped "
+                        "by the target file's [webhook].concurrency; 1 if it has a "
+                        "[seed].reset_url)")
     p.add_argument("--shard", metavar="I/N",
                    help="play only the I-th of N deterministic slices of the matrix, e.g. "
                         "--shard 2/4 on the second of four CI runners")
