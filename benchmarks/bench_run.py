@@ -134,6 +134,7 @@ def over_http(rounds: int = 2) -> tuple[int, float, float]:
 
 
 REFERENCE_OVER_HTTP = Path(__file__).resolve().parents[1] / "examples/reference-app/harness.toml"
+FASTAPI_APP = Path(__file__).resolve().parent / "fastapi_app" / "harness.toml"
 
 
 def matrix_over_http(config: Path, concurrency: int) -> tuple[int, float, float, float]:
@@ -175,12 +176,20 @@ def main() -> None:
         n, t, c = over_http()
         print(f"HTTP deliveries to the reference app (uvicorn, loopback): {n} events in "
               f"{t:.2f} s = {n / t:,.0f} events/s, harness CPU {c / n * 1e3:.2f} ms/delivery")
-        for concurrency in (1, 4):
-            n, wall, cpu, app = matrix_over_http(REFERENCE_OVER_HTTP, concurrency)
-            print(f"reference app's default matrix over HTTP, --concurrency {concurrency}: "
-                  f"{n} deliveries in {wall:.2f} s wall incl. start-up; harness CPU "
-                  f"{cpu / n * 1e3:.2f} ms per delivery (all of its work), app CPU "
-                  f"{app / n * 1e3:.2f} ms")
+        apps = [("reference app", REFERENCE_OVER_HTTP)]
+        try:
+            import fastapi  # noqa: F401
+
+            apps.append(("FastAPI + SQLite app", FASTAPI_APP))
+        except ImportError:
+            print("(pip install fastapi for the FastAPI + SQLite app's figures)")
+        for name, config in apps:
+            for concurrency in (1, 4):
+                n, wall, cpu, app = matrix_over_http(config, concurrency)
+                print(f"{name}'s default matrix over HTTP, --concurrency {concurrency}: "
+                      f"{n} deliveries in {wall:.2f} s wall incl. start-up; harness CPU "
+                      f"{cpu / n * 1e3:.2f} ms per delivery (all of its work), app CPU "
+                      f"{app / n * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":
