@@ -71,9 +71,20 @@ _worker_session: Any = None
 
 def _start_worker(options: dict[str, Any]) -> None:
     global _worker_session
+    if _worker_session is not None:  # forked: the parent's session came along
+        return
     from .session import Session
 
     _worker_session = Session.create(**options)
+
+
+def _warm_up(session: Any) -> None:
+    """Import in the parent what playing a case imports, so forked workers share it instead of
+    each importing stripe, the reference app and the checks again."""
+    import importlib
+
+    for name in ("harness.reference_app", "harness.checks.portal", "harness.targets.mutants"):
+        importlib.import_module(name)
 
 
 def _play(positions: list[int]) -> list[tuple[int, CaseResult]]:
@@ -84,10 +95,12 @@ def _play(positions: list[int]) -> list[tuple[int, CaseResult]]:
 # -- parent side ---------------------------------------------------------------------------
 
 def run_in_processes(options: dict[str, Any], positions: Sequence[int], jobs: int, *,
-                     seed: int, target: str,
+                     seed: int, target: str, session: Any = None,
                      progress: Callable[[CaseResult], None] | None = None) -> RunReport:
     """Play the cases at `positions` of the matrix `Session.create(**options)` builds, in
-    `jobs` processes; results and progress come in matrix order."""
+    `jobs` processes; results and progress come in matrix order. Where processes fork,
+    `session` (that same session, no case played yet) is handed to the workers as is."""
+    global _worker_session
     import concurrent.futures
     import multiprocessing
 
@@ -97,28 +110,37 @@ def run_in_processes(options: dict[str, Any], positions: Sequence[int], jobs: in
     # results stream back early enough for the progress bar.
     size = max(1, min(4, len(positions) // (jobs * 4)))
     chunks = [list(positions[k:k + size]) for k in range(0, len(positions), size)]
-    context = multiprocessing.get_context("fork" if "fork" in
-                                          multiprocessing.get_all_start_methods() else None)
-    done: dict[int, CaseResult] = {}
-    order = list(positions)
-    next_out = 0
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context,
-                                                initializer=_start_worker,
-                                                initargs=(options,)) as pool:
-        futures = [pool.submit(_play, chunk) for chunk in chunks]
-        try:
-            for fut in concurrent.futures.as_completed(futures):
-                for pos, res in fut.result():
-                    done[pos] = res
-                while next_out < len(order) and order[next_out] in done:
-                    res = done.pop(order[next_out])
-                    report.results.append(res)
-                    next_out += 1
-                    if progress:
-                        progress(res)
-        except BaseException:
-            for fut in futures:
-                fut.cancel()
-            raise
+    forking = "fork" in multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if forking else None)
+    # A target that already runs its ASGI thread (a case played before) would be forked
+    # without it: the workers then build their own session.
+    if (forking and session is not None
+            and getattr(session.runner.target, "_asgi", None) is None):
+        _warm_up(session)
+        _worker_session = session  # inherited by the forked workers; unused in this process
+    try:
+        done: dict[int, CaseResult] = {}
+        order = list(positions)
+        next_out = 0
+        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context,
+                                                    initializer=_start_worker,
+                                                    initargs=(options,)) as pool:
+            futures = [pool.submit(_play, chunk) for chunk in chunks]
+            try:
+                for fut in concurrent.futures.as_completed(futures):
+                    for pos, res in fut.result():
+                        done[pos] = res
+                    while next_out < len(order) and order[next_out] in done:
+                        res = done.pop(order[next_out])
+                        report.results.append(res)
+                        next_out += 1
+                        if progress:
+                            progress(res)
+            except BaseException:
+                for fut in futures:
+                    fut.cancel()
+                raise
+    finally:
+        _worker_session = None
     report.duration = time.perf_counter() - started
     return report

@@ -60,7 +60,8 @@ class Session:
         if jobs == 1 or not self.options:
             return self.runner.run(self.cases, seed=self.seed, progress=progress)
         return run_in_processes(self.options, range(len(self.cases)), jobs, seed=self.seed,
-                                target=self.runner.target.name, progress=progress)
+                                target=self.runner.target.name, session=self,
+                                progress=progress)
 
     @classmethod
     def create(cls, *, config: str | None = None, scenarios: list[str] | None = None,
