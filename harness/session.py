@@ -15,6 +15,7 @@ from typing import Any
 from .checks.report import CaseResult, RunReport
 from .delivery.plan import DEFAULT_MODES, MODES
 from .errors import ConfigError
+from .masking import mask_secret
 from .run import DEFAULT_WEBHOOK_SECRET, Case, Runner
 from .scenario.catalog import Catalog, default_catalog, load_catalog
 from .scenario.files import Scenario, get_scenario, list_scenarios
@@ -22,7 +23,7 @@ from .sim import AccessPolicy
 from .versions import DEFAULT_VERSIONS, check_version
 
 
-@dataclass
+@dataclass(repr=False)
 class Session:
     runner: Runner
     cases: list[Case]
@@ -32,6 +33,12 @@ class Session:
     options: dict[str, Any] = field(default_factory=dict)
     jobs: int | None = 1  # worker processes for in-process targets; None: all cores
     concurrency: int = 1  # cases at once against an app over HTTP
+
+    def __repr__(self) -> str:
+        # Shown in notebooks: what runs where, never the webhook secret.
+        secret = mask_secret(self.runner.webhook_secret)
+        return (f"<Session target={self.runner.target.name!r} cases={len(self.cases)} "
+                f"seed={self.seed} webhook_secret={secret}>")
 
     @property
     def total(self) -> int:
@@ -68,8 +75,9 @@ class Session:
                api_versions: list[str] | None = None, deliveries: list[str] | None = None,
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
-               security: bool = True, shard: str | None = None,
-               jobs: int | None = 1, concurrency: int | None = 1) -> Session:
+               security: bool = True, allow_live_keys: bool = False,
+               shard: str | None = None, jobs: int | None = 1,
+               concurrency: int | None = 1) -> Session:
         """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
         `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
         `concurrency` plays that many cases at once against an app over HTTP (None: the
@@ -82,12 +90,12 @@ class Session:
         options = {"config": config, "scenarios": scenarios, "api_versions": api_versions,
                    "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
                    "catalog": catalog, "policy": policy, "mutant": mutant,
-                   "security": security, "shard": shard}
+                   "security": security, "allow_live_keys": allow_live_keys, "shard": shard}
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
                                   billing_mode, catalog, policy, mutant, security,
-                                  concurrency)
+                                  allow_live_keys, concurrency)
             session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
@@ -101,7 +109,8 @@ class Session:
                 scenarios: list[str] | None, api_versions: list[str] | None,
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
-                security: bool, concurrency: int | None = 1) -> Session:
+                security: bool, allow_live_keys: bool = False,
+                concurrency: int | None = 1) -> Session:
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -115,7 +124,7 @@ class Session:
                 raise ConfigError("--mutant applies to the reference app, not to --config")
             from .targets.files import load_target_file
 
-            target_file = load_target_file(config)
+            target_file = load_target_file(config, allow_live_keys=allow_live_keys)
             catalog = target_file.catalog
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
@@ -168,6 +177,7 @@ class Session:
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
+                          allow_live_keys=getattr(args, "allow_live_keys", False),
                           shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
                           concurrency=getattr(args, "concurrency", 1))
 
