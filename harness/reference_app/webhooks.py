@@ -185,9 +185,10 @@ class WebhookProcessor:
         turn = self._turns[zlib.crc32(subscription_id.encode()) % len(self._turns)]
         with turn:
             with self.db.reading() as db:
-                if db.is_processed(event.id):  # a copy applied it while this one waited
-                    yield
-                    return
+                applied = db.is_processed(event.id)
+            if applied:  # a copy applied it while this one waited
+                yield  # not inside reading(): the caller's transaction takes the same lock
+                return
             token = self._fetched.set(
                 {subscription_id: self.fetch_subscription(subscription_id)})
             try:
