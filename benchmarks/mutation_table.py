@@ -3,8 +3,8 @@
 For every mutant in harness.targets.mutants.MUTANTS: the scenario matrix (every built-in
 scenario x the default API versions x the default delivery modes, in that order) and a fuzz
 campaign (as the ci hypothesis profile runs it: 100 examples). Prints a Markdown table: defect
-class, the checks that catch it, failing cases, seconds to the first failing case, and what
-the fuzzer finds.
+class, the checks that catch it, failing cases, seconds to the first failing case, and what the
+fuzzer finds.
 
     python benchmarks/mutation_table.py [--examples 100] [--seed 0] [--mutant NAME ...]
 """

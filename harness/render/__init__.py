@@ -10,6 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..sim import SimEvent
+from .api_objects import (
+    render_balance_transaction,
+    render_feature,
+    render_portal_configuration,
+    render_price_object,
+    render_product,
+    render_product_feature,
+    render_webhook_endpoint,
+)
 from .billing import render_invoice, render_invoice_item
 from .customers import (
     render_checkout_session,
@@ -29,6 +38,13 @@ _RENDERERS = {
     "checkout.session": render_checkout_session,
     "setup_intent": render_setup_intent,
     "billing_portal.session": render_portal_session,
+    "product": render_product,
+    "price": render_price_object,
+    "entitlements.feature": render_feature,
+    "product_feature": render_product_feature,
+    "webhook_endpoint": render_webhook_endpoint,
+    "billing_portal.configuration": render_portal_configuration,
+    "balance_transaction": render_balance_transaction,
 }
 
 
@@ -86,34 +102,26 @@ def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[s
 def stripe_order(value: Any) -> Any:
     """Stripe's key order at every depth: id, object, then the rest alphabetically."""
     if isinstance(value, dict):
-        return _ordered_dict(value)
+        return _ordered(value)
     if isinstance(value, list):
-        return _ordered_list(value)
+        return [stripe_order(v) for v in value]
     return value
 
 
-# The two helpers below are stripe_order unrolled: scalars (most values) cost no call. The fake
-# API renders an object for every read an app makes, so this sits on each delivery's path.
-
-def _ordered_dict(value: dict[str, Any]) -> dict[str, Any]:
+def _ordered(value: dict[str, Any]) -> dict[str, Any]:
+    # The hot path of every rendered object: scalars are copied without a call.
     out: dict[str, Any] = {}
-    for k in ("id", "object"):
-        if k in value:
-            v = value[k]
-            out[k] = (_ordered_dict(v) if isinstance(v, dict)
-                      else _ordered_list(v) if isinstance(v, list) else v)
-    for k in sorted(value):
-        if k == "id" or k == "object":
+    for key in ("id", "object"):
+        if key in value:
+            out[key] = value[key]
+    for key in sorted(value):
+        if key in out:
             continue
-        v = value[k]
-        out[k] = (_ordered_dict(v) if isinstance(v, dict)
-                  else _ordered_list(v) if isinstance(v, list) else v)
+        item = value[key]
+        kind = type(item)
+        out[key] = (_ordered(item) if kind is dict
+                    else [stripe_order(v) for v in item] if kind is list else item)
     return out
-
-
-def _ordered_list(value: list[Any]) -> list[Any]:
-    return [_ordered_dict(v) if isinstance(v, dict) else _ordered_list(v)
-            if isinstance(v, list) else v for v in value]
 
 
 __all__ = ["previous_attributes", "render", "render_event", "stripe_order"]

@@ -17,6 +17,7 @@ from typing import Any
 from ..errors import ScenarioError
 from ..scenario.catalog import Catalog
 from ..versions import check_version, default_billing_mode
+from .api_objects import ApiStores
 from .billing import BillingVerbs
 from .objects import (
     CheckoutSession,
@@ -117,6 +118,7 @@ class World(PortalVerbs, BillingVerbs):
     setup_intents: dict[str, SetupIntent] = field(default_factory=dict)
     portal_sessions: dict[str, PortalSession] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
+    api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
     def __post_init__(self) -> None:
         check_version(self.api_version)

@@ -286,9 +286,9 @@ class HttpTarget:
                               f"{text[:200]}")
         try:
             data = json.loads(text)
-        except json.JSONDecodeError:
-            raise TargetError(f"{self.file.path}: [state].url {url} did not answer JSON: "
-                              f"{text[:200]!r}") from None
+        except (json.JSONDecodeError, RecursionError):
+            raise TargetError(f"{self.file.path}: [state].url {url} did not answer JSON it can "
+                              f"read (invalid or nested too deeply): {text[:200]!r}") from None
         if not isinstance(data, dict):
             raise TargetError(f"{self.file.path}: [state].url {url} answered a JSON "
                               f"{type(data).__name__}, not an object")
