@@ -12,11 +12,16 @@ from __future__ import annotations
 import http.client
 import threading
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 
 class RequestTimeout(OSError):
     """No answer within the timeout."""
+
+
+class Dropped(ConnectionError):
+    """The app took the request and closed the connection without an answer."""
 
 
 class KeepAlive:
@@ -30,7 +35,8 @@ class KeepAlive:
 
     @staticmethod
     def handles(url: str) -> bool:
-        return url.startswith("http://")
+        """A plain-HTTP url with nothing to escape (others go by httpx)."""
+        return url.startswith("http://") and all(32 < ord(c) < 127 for c in url)
 
     def request(self, method: str, url: str, *, body: bytes | None = None,
                 headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -55,7 +61,7 @@ class KeepAlive:
                 # reached it, so sending it once more on a fresh connection is safe.
                 if reused and attempt == 1:
                     continue
-                raise ConnectionError(str(exc) or type(exc).__name__) from None
+                raise Dropped(str(exc) or type(exc).__name__) from None
             except (OSError, http.client.HTTPException) as exc:
                 self._drop(key)
                 raise ConnectionError(str(exc) or type(exc).__name__) from None
@@ -63,6 +69,16 @@ class KeepAlive:
                 self._drop(key)
             return response.status, {k.lower(): v for k, v in response.getheaders()}, data
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def get_text(self, url: str, headers: Mapping[str, str], *,
+                 fallback: Any = None) -> tuple[int, str]:
+        """(status, text) of a GET; urls this client does not handle go to `fallback`, an
+        httpx.Client."""
+        if not self.handles(url) and fallback is not None:
+            r = fallback.get(url, headers=headers)
+            return r.status_code, r.text
+        status, _, body = self.request("GET", url, headers=headers)
+        return status, body.decode("utf-8", "replace")
 
     def _connection(self, key: str, host: str, port: int,
                     ) -> tuple[http.client.HTTPConnection, bool]:
