@@ -129,11 +129,17 @@ def run_concurrently(runner: Runner, cases: Sequence[Case], concurrency: int, *,
                                                thread_name_prefix="harness-case") as pool:
         futures = [pool.submit(play, case) for case in cases]
         try:
-            for fut in futures:  # in matrix order; later cases keep running meanwhile
+            for number, fut in enumerate(futures):  # matrix order; later cases run meanwhile
                 res = fut.result()
                 report.results.append(res)
                 if progress:
                     progress(res)
+                if res.stopped:  # the app is gone: as one at a time, the rest count as unplayed
+                    report.stopped = (f"the app exited during {res.label}; the other "
+                                      f"{len(futures) - number - 1} cases were not played")
+                    for later in futures:
+                        later.cancel()
+                    break
         except BaseException:
             for fut in futures:
                 fut.cancel()
