@@ -76,8 +76,8 @@ class Session:
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
                security: bool = True, allow_live_keys: bool = False,
-               shard: str | None = None, jobs: int | None = 1,
-               concurrency: int | None = 1) -> Session:
+               clock_start: str | int | None = None, shard: str | None = None,
+               jobs: int | None = 1, concurrency: int | None = 1) -> Session:
         """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
         `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
         `concurrency` plays that many cases at once against an app over HTTP (None: the
@@ -90,12 +90,13 @@ class Session:
         options = {"config": config, "scenarios": scenarios, "api_versions": api_versions,
                    "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
                    "catalog": catalog, "policy": policy, "mutant": mutant,
-                   "security": security, "allow_live_keys": allow_live_keys, "shard": shard}
+                   "security": security, "allow_live_keys": allow_live_keys,
+                   "clock_start": clock_start, "shard": shard}
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
                                   billing_mode, catalog, policy, mutant, security,
-                                  allow_live_keys, concurrency)
+                                  allow_live_keys, clock_start, concurrency)
             session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
@@ -110,7 +111,12 @@ class Session:
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
                 security: bool, allow_live_keys: bool = False,
+                clock_start: str | int | None = None,
                 concurrency: int | None = 1) -> Session:
+        from .sim.world import START_TIME
+        from .targets.clock import resolve_start
+
+        start = resolve_start(clock_start)
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -125,13 +131,19 @@ class Session:
             from .targets.files import load_target_file
 
             target_file = load_target_file(config, allow_live_keys=allow_live_keys)
+            if start is None:
+                start = target_file.clock_start_seconds()
+                start = None if start == START_TIME else start
+            else:
+                target_file.set_clock_start(start)
             catalog = target_file.catalog
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
+            stripe_spec = target_file.spec.stripe
             concurrency = _concurrency(concurrency, target_file.spec)
-            fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
-                                                    target_file.spec.stripe.port,
+            fake = stack.enter_context(_served_fake(catalog, stripe_spec.host, stripe_spec.port,
+                                                    api_key=stripe_spec.api_key,
                                                     routed=concurrency > 1))
             target = target_file.build_target(fake)
             stack.enter_context(target)
@@ -165,7 +177,7 @@ class Session:
         if policy:
             prefix += f" --policy {policy}"
         runner.replay_prefix = prefix
-        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode)
+        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode, clock_start=start)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
         session = cls(runner, cases, seed, stack)
         session.concurrency = concurrency if config else 1
@@ -178,6 +190,7 @@ class Session:
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
                           allow_live_keys=getattr(args, "allow_live_keys", False),
+                          clock_start=getattr(args, "clock_start", None),
                           shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
                           concurrency=getattr(args, "concurrency", 1))
 
@@ -196,8 +209,8 @@ def _concurrency(wanted: int | None, spec: Any) -> int:
 
 
 @contextlib.contextmanager
-def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0, *,
-                 routed: bool = False) -> Any:
+def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
+                 api_key: str | None = None, *, routed: bool = False) -> Any:
     """The fake Stripe API on a real loopback port, for apps in other processes; `routed`:
     one that serves several cases' Worlds at once (`run --concurrency`)."""
     from .sim import World
@@ -207,7 +220,8 @@ def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0, *,
     else:
         from .fake_stripe import FakeStripe
 
-    fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
+    fake = (FakeStripe(World(catalog, DEFAULT_VERSIONS[0])) if api_key is None
+            else FakeStripe(World(catalog, DEFAULT_VERSIONS[0]), api_key=api_key))
     try:
         fake.start(host=host, port=port)
     except OSError as exc:
