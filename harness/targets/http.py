@@ -27,7 +27,7 @@ from ..errors import AppExitedError, ConfigError, TargetError
 from ..masking import mask_text, mask_url
 from .clock import app_clock_for
 from .inprocess import PORTAL_BODY_LIMIT, CaseContext, PortalAnswer
-from .keepalive import Dropped, KeepAlive, RequestTimeout
+from .keepalive import Dropped, KeepAlive, RequestTimeout, first_line
 
 LOG_TAIL_LINES = 30
 
@@ -148,7 +148,7 @@ class HttpTarget:
         except httpx.HTTPError as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: [webhook].url {url} is unreachable: "
-                              f"{_reason(exc)}{self._tail_if_app()}") from None
+                              f"{first_line(exc)}{self._tail_if_app()}") from None
         if r.status_code in (404, 405):
             raise TargetError(f"{self.file.path}: [webhook].url {url} answered {r.status_code} "
                               "to a test POST: no webhook route at that path?")
@@ -231,7 +231,7 @@ class HttpTarget:
         except httpx.HTTPError as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: {key} {url} is unreachable: "
-                              f"{_reason(exc)}") from None
+                              f"{first_line(exc)}") from None
 
     def seed(self, user_id: str, email: str, customer_id: str | None) -> None:
         if self.spec.seed is None:
@@ -265,7 +265,7 @@ class HttpTarget:
         except (httpx.HTTPError, ConnectionError) as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: [webhook].url {url} is unreachable: "
-                              f"{_reason(exc)}") from None
+                              f"{first_line(exc)}") from None
 
     def state(self, customer_id: str) -> dict[str, Any]:
         spec = self.spec.state
@@ -284,7 +284,7 @@ class HttpTarget:
         except (httpx.HTTPError, OSError) as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: [state].url {url} is unreachable: "
-                              f"{_reason(exc)}") from None
+                              f"{first_line(exc)}") from None
         if status != 200:
             self._crash_check(grace=0.2)
             raise TargetError(f"{self.file.path}: [state].url {url} answered {status}: "
@@ -340,7 +340,7 @@ class HttpTarget:
             conn = self._engine.connect()
         except SQLAlchemyError as exc:
             raise ConfigError(f"{where}.database {mask_url(url)!r} cannot be opened: "
-                              f"{self.masked(_sql_reason(exc))}") from None
+                              f"{self.masked(first_line(exc))}") from None
         with conn:
             for key in ("plan", "subscriptions", "paid_invoices"):
                 query = getattr(spec, key)
@@ -349,7 +349,7 @@ class HttpTarget:
                 try:
                     rows = conn.execute(text(query), params).mappings().all()
                 except SQLAlchemyError as exc:
-                    raise ConfigError(f"{where}.{key} failed: {self.masked(_sql_reason(exc))}"
+                    raise ConfigError(f"{where}.{key} failed: {self.masked(first_line(exc))}"
                                       f"\n  query: {query}\n  database: {mask_url(url)}"
                                       ) from None
                 if key == "plan":
@@ -395,12 +395,3 @@ class HttpPortalTarget(HttpTarget):
                        headers=headers, **(body if spec.method == "POST" else {}))
         return PortalAnswer(r.status_code, r.headers.get("location"),
                             r.text[:PORTAL_BODY_LIMIT])
-
-
-def _reason(exc: Exception) -> str:
-    text = str(exc) or type(exc).__name__
-    return text.splitlines()[0]
-
-
-def _sql_reason(exc: Any) -> str:
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

@@ -103,3 +103,10 @@ class KeepAlive:
             conns, self._all = self._all, []
         for conn in conns:
             conn.close()
+
+
+def first_line(exc: BaseException) -> str:
+    """An error's first line (a database error's driver error's), or its type's name."""
+    exc = getattr(exc, "orig", None) or exc
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0]
