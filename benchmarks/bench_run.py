@@ -1,22 +1,31 @@
-"""Benchmark: wall time of the full default run, and delivered events per second through the
-reference app in-process and over HTTP on loopback.
+"""Benchmark: the full default run and one case (wall and CPU, with start-up), delivered events
+per second through the reference app in-process and over HTTP on loopback, and the reference
+app's default matrix over HTTP (the harness's own CPU per delivery, cases one at a time and
+overlapping).
 
-    python benchmarks/bench_run.py            # all three figures
-    python benchmarks/bench_run.py --quick    # in-process only
+    python benchmarks/bench_run.py            # every figure
+    python benchmarks/bench_run.py --quick    # in-process figures only
 
-Prints figures; asserts nothing. Deliveries are signed at send time, as in a real run.
+Prints figures under the machine they ran on; asserts nothing. Deliveries are signed at send
+time, as in a real run. CPU seconds are given beside wall seconds because a shared machine
+stretches wall time; CPU time is what the code costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import resource
 import socket
 import subprocess
 import sys
 import time
+from contextlib import redirect_stdout
+from pathlib import Path
 
 import httpx
+from machine import describe
 
 from harness import ReferenceTarget, default_catalog, list_scenarios
 from harness.delivery.signing import sign_payload
@@ -29,15 +38,21 @@ from harness.targets.inprocess import CaseContext
 VERSION = "2025-03-31.basil"
 
 
-def full_run_wall_time() -> float:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def command_time(*argv: str) -> tuple[float, float, str]:
+    """(wall s, CPU s, last output line) of `portal-harness run ARGV` in a fresh process."""
+    cpu = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run"], capture_output=True,
-                          text=True)
+    proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", *argv],
+                          capture_output=True, text=True)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
-        raise SystemExit(f"portal-harness run failed:\n{proc.stdout[-2000:]}")
-    print(f"  {proc.stdout.strip().splitlines()[-1]}")
-    return elapsed
+        raise SystemExit(f"portal-harness run failed:\n{proc.stdout[-2000:]}{proc.stderr}")
+    return elapsed, _children_cpu() - cpu, proc.stdout.strip().splitlines()[-1]
 
 
 def _cases(rounds: int):
@@ -53,25 +68,26 @@ def _cases(rounds: int):
             yield sim, events
 
 
-def in_process(rounds: int = 5) -> tuple[int, float]:
+def in_process(rounds: int = 5) -> tuple[int, float, float]:
     catalog = default_catalog()
     target = ReferenceTarget()
-    delivered, spent = 0, 0.0
+    delivered, spent, cpu = 0, 0.0, 0.0
     fake = FakeStripe(Simulator(list_scenarios()[0], VERSION, catalog).world)
     for sim, events in _cases(rounds):
         fake.world = sim.world
         target.start_case(CaseContext(VERSION, DEFAULT_WEBHOOK_SECRET, catalog, fake))
         for c in sim.customers.values():
             target.seed(c.user_id, c.email, c.customer_id)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for e in events:
             status = target.deliver(e.body, {"Stripe-Signature": sign_payload(
                 e.body, DEFAULT_WEBHOOK_SECRET), "Content-Type": "application/json"})
             assert status == 200, (status, e.type)
         spent += time.perf_counter() - started
+        cpu += time.process_time() - cpu_started
         delivered += len(events)
     target.close()
-    return delivered, spent
+    return delivered, spent, cpu
 
 
 def _free_port() -> int:
@@ -80,7 +96,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def over_http(rounds: int = 2) -> tuple[int, float]:
+def over_http(rounds: int = 2) -> tuple[int, float, float]:
     catalog = default_catalog()
     fake = FakeStripe(Simulator(list_scenarios()[0], VERSION, catalog).world).start()
     port = _free_port()
@@ -91,7 +107,7 @@ def over_http(rounds: int = 2) -> tuple[int, float]:
          "--api-version", VERSION, "--plans", json.dumps(plans)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
-    delivered, spent = 0, 0.0
+    delivered, spent, cpu = 0, 0.0, 0.0
     try:
         app.stdout.readline()  # "reference app ready on ..."
         with httpx.Client(base_url=base) as http:
@@ -101,35 +117,79 @@ def over_http(rounds: int = 2) -> tuple[int, float]:
                 for c in sim.customers.values():
                     http.post("/__test/users", json={"id": c.user_id, "email": c.email,
                                                      "stripe_customer_id": c.customer_id})
-                started = time.perf_counter()
+                started, cpu_started = time.perf_counter(), time.process_time()
                 for e in events:
                     r = http.post("/webhooks/stripe", content=e.body, headers={
                         "Stripe-Signature": sign_payload(e.body, DEFAULT_WEBHOOK_SECRET),
                         "Content-Type": "application/json"})
                     assert r.status_code == 200, (r.status_code, r.text, e.type)
                 spent += time.perf_counter() - started
+                cpu += time.process_time() - cpu_started
                 delivered += len(events)
     finally:
         app.terminate()
         app.wait(timeout=10)
         fake.stop()
-    return delivered, spent
+    return delivered, spent, cpu
+
+
+REFERENCE_OVER_HTTP = Path(__file__).resolve().parents[1] / "examples/reference-app/harness.toml"
+FASTAPI_APP = Path(__file__).resolve().parent / "fastapi_app" / "harness.toml"
+
+
+def matrix_over_http(config: Path, concurrency: int) -> tuple[int, float, float, float]:
+    """(deliveries, wall s, harness CPU s, app CPU s) of `run --config` in this process: the
+    harness CPU is this process's (simulator, renderer, signing, HTTP client, the fake Stripe
+    API answering the app, state reads, checks), the app's is its process's."""
+    from harness.cli import main as cli
+
+    cpu, app_cpu = time.process_time(), _children_cpu()
+    started = time.perf_counter()
+    with redirect_stdout(io.StringIO()) as out:
+        code = cli(["run", "--config", str(config), "--json", "--concurrency", str(concurrency)])
+    elapsed = time.perf_counter() - started
+    report = json.loads(out.getvalue())
+    if code not in (0, 1):
+        raise SystemExit(f"run --config {config} failed")
+    return (report["attempts"], elapsed, time.process_time() - cpu, _children_cpu() - app_cpu)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="in-process figure only")
+    parser.add_argument("--quick", action="store_true", help="in-process figures only")
     args = parser.parse_args()
+    print(describe())
     if not args.quick:
-        print("full default `portal-harness run` (220 cases, with start-up):")
-        print(f"  wall time: {full_run_wall_time():.2f} s")
-    n, t = in_process()
+        wall, cpu, last = command_time()
+        print(f"full default `portal-harness run`, with start-up: {wall:.2f} s wall, "
+              f"{cpu:.2f} s CPU (all processes)\n  {last}")
+        wall, cpu, last = command_time("--jobs", "1")
+        print(f"the same in one process (--jobs 1): {wall:.2f} s wall, {cpu:.2f} s CPU")
+        wall, cpu, last = command_time("--scenario", "upgrade", "--api-version",
+                                       "2025-03-31.basil", "--delivery", "in_order")
+        print(f"one case (upgrade, basil, in_order), with start-up: {wall:.2f} s wall, "
+              f"{cpu:.2f} s CPU")
+    n, t, c = in_process()
     print(f"in-process deliveries to the reference app: {n} events in {t:.2f} s = "
-          f"{n / t:,.0f} events/s")
+          f"{n / t:,.0f} events/s wall, {n / c:,.0f} events per CPU second")
     if not args.quick:
-        n, t = over_http()
+        n, t, c = over_http()
         print(f"HTTP deliveries to the reference app (uvicorn, loopback): {n} events in "
-              f"{t:.2f} s = {n / t:,.0f} events/s")
+              f"{t:.2f} s = {n / t:,.0f} events/s, harness CPU {c / n * 1e3:.2f} ms/delivery")
+        apps = [("reference app", REFERENCE_OVER_HTTP)]
+        try:
+            import fastapi  # noqa: F401
+
+            apps.append(("FastAPI + SQLite app", FASTAPI_APP))
+        except ImportError:
+            print("(pip install fastapi for the FastAPI + SQLite app's figures)")
+        for name, config in apps:
+            for concurrency in (1, 4):
+                n, wall, cpu, app = matrix_over_http(config, concurrency)
+                print(f"{name}'s default matrix over HTTP, --concurrency {concurrency}: "
+                      f"{n} deliveries in {wall:.2f} s wall incl. start-up; harness CPU "
+                      f"{cpu / n * 1e3:.2f} ms per delivery (all of its work), app CPU "
+                      f"{app / n * 1e3:.2f} ms")
 
 
 if __name__ == "__main__":

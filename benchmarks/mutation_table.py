@@ -15,6 +15,8 @@ import argparse
 import time
 from collections import Counter
 
+from machine import describe
+
 from harness.fuzz import Campaign
 from harness.session import Session
 from harness.targets.mutants import MUTANTS
@@ -54,6 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     classes = {m.name: m.defect_class for m in MUTANTS}
     names = args.mutant or [m.name for m in MUTANTS]
+    print(f"{describe()}\n")
     print("| mutant | defect class | caught by (checks) | cases failing | seconds to first catch "
           "| fuzz: caught by (examples, seconds) |")
     print("|---|---|---|---|---|---|")

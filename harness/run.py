@@ -44,6 +44,11 @@ class Case:
     def world_seed(self) -> int:
         # Distinct ids per case, so one long-running app never sees two cases' ids collide.
         key = f"{self.seed}:{self.scenario.name}:{self.api_version}:{self.delivery}"
+        if self.schedule is not None and self.delivery == "fuzz":
+            # Fuzzed examples share a name and a mode; each flow and plan gets its own ids, or
+            # an app kept between examples would take one example's events as duplicates.
+            flow = self.scenario.model_dump_json(include={"customers", "steps"})
+            key += f":{flow}:{self.schedule.segments!r}"
         return zlib.crc32(f"{key}:{self.billing_mode}".encode())
 
 

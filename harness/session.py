@@ -29,6 +29,10 @@ class Session:
     cases: list[Case]
     seed: int = 0
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+    # What `create` was given: worker processes (`jobs`) build the same session from it.
+    options: dict[str, Any] = field(default_factory=dict)
+    jobs: int | None = 1  # worker processes for in-process targets; None: all cores
+    concurrency: int = 1  # cases at once against an app over HTTP
 
     def __repr__(self) -> str:
         # Shown in notebooks: what runs where, never the webhook secret.
@@ -50,7 +54,21 @@ class Session:
         self._stack.close()
 
     def run(self, progress: Callable[[CaseResult], None] | None = None) -> RunReport:
-        return self.runner.run(self.cases, seed=self.seed, progress=progress)
+        from .run_parallel import effective_jobs, run_in_processes
+
+        if self.options.get("config"):
+            if self.concurrency > 1 and len(self.cases) > 1:
+                from .run_concurrent import run_concurrently
+
+                return run_concurrently(self.runner, self.cases, self.concurrency,
+                                        seed=self.seed, progress=progress)
+            return self.runner.run(self.cases, seed=self.seed, progress=progress)
+        jobs = effective_jobs(self.jobs, len(self.cases))
+        if jobs == 1 or not self.options:
+            return self.runner.run(self.cases, seed=self.seed, progress=progress)
+        return run_in_processes(self.options, range(len(self.cases)), jobs, seed=self.seed,
+                                target=self.runner.target.name, session=self,
+                                progress=progress)
 
     @classmethod
     def create(cls, *, config: str | None = None, scenarios: list[str] | None = None,
@@ -58,15 +76,34 @@ class Session:
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
                security: bool = True, allow_live_keys: bool = False,
-               clock_start: str | int | None = None) -> Session:
+               clock_start: str | int | None = None, shard: str | None = None,
+               jobs: int | None = 1, concurrency: int | None = 1) -> Session:
+        """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
+        `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
+        `concurrency` plays that many cases at once against an app over HTTP (None: the
+        default, 4), capped by the target file's [webhook].concurrency; an app reset before
+        each case ([seed].reset_url) takes one case at a time."""
+        if concurrency is not None and concurrency < 1:
+            raise ConfigError(f"--concurrency {concurrency}: expected a positive number")
+        from .run_parallel import shard as take_shard
+
+        options = {"config": config, "scenarios": scenarios, "api_versions": api_versions,
+                   "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
+                   "catalog": catalog, "policy": policy, "mutant": mutant,
+                   "security": security, "allow_live_keys": allow_live_keys,
+                   "clock_start": clock_start, "shard": shard}
         stack = contextlib.ExitStack()
         try:
-            return cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                               billing_mode, catalog, policy, mutant, security, allow_live_keys,
-                               clock_start)
+            session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
+                                  billing_mode, catalog, policy, mutant, security,
+                                  allow_live_keys, clock_start, concurrency)
+            session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
             raise
+        session.options = options
+        session.jobs = jobs
+        return session
 
     @classmethod
     def _create(cls, stack: contextlib.ExitStack, config: str | None,
@@ -74,7 +111,8 @@ class Session:
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
                 security: bool, allow_live_keys: bool = False,
-                clock_start: str | int | None = None) -> Session:
+                clock_start: str | int | None = None,
+                concurrency: int | None = 1) -> Session:
         from .sim.world import START_TIME
         from .targets.clock import resolve_start
 
@@ -103,8 +141,10 @@ class Session:
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
             stripe_spec = target_file.spec.stripe
+            concurrency = _concurrency(concurrency, target_file.spec)
             fake = stack.enter_context(_served_fake(catalog, stripe_spec.host, stripe_spec.port,
-                                                    api_key=stripe_spec.api_key))
+                                                    api_key=stripe_spec.api_key,
+                                                    routed=concurrency > 1))
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
@@ -139,7 +179,9 @@ class Session:
         runner.replay_prefix = prefix
         cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode, clock_start=start)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
-        return cls(runner, cases, seed, stack)
+        session = cls(runner, cases, seed, stack)
+        session.concurrency = concurrency if config else 1
+        return session
 
     @classmethod
     def from_args(cls, args: Any) -> Session:
@@ -148,15 +190,35 @@ class Session:
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
                           allow_live_keys=getattr(args, "allow_live_keys", False),
-                          clock_start=getattr(args, "clock_start", None))
+                          clock_start=getattr(args, "clock_start", None),
+                          shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
+                          concurrency=getattr(args, "concurrency", 1))
+
+
+def _concurrency(wanted: int | None, spec: Any) -> int:
+    """Cases at once for this target file: --concurrency (default 4), capped by the file's
+    [webhook].concurrency; 1 when [seed].reset_url empties the app before each case."""
+    from .run_concurrent import DEFAULT_CONCURRENCY
+
+    n = DEFAULT_CONCURRENCY if wanted is None else wanted
+    if spec.webhook.concurrency is not None:
+        n = min(n, spec.webhook.concurrency)
+    if spec.seed is not None and spec.seed.reset_url:
+        n = 1
+    return n
 
 
 @contextlib.contextmanager
 def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
-                 api_key: str | None = None) -> Any:
-    """The fake Stripe API on a real loopback port, for apps in other processes."""
-    from .fake_stripe import FakeStripe
+                 api_key: str | None = None, *, routed: bool = False) -> Any:
+    """The fake Stripe API on a real loopback port, for apps in other processes; `routed`:
+    one that serves several cases' Worlds at once (`run --concurrency`)."""
     from .sim import World
+
+    if routed:
+        from .run_concurrent import RoutedFake as FakeStripe
+    else:
+        from .fake_stripe import FakeStripe
 
     fake = (FakeStripe(World(catalog, DEFAULT_VERSIONS[0])) if api_key is None
             else FakeStripe(World(catalog, DEFAULT_VERSIONS[0]), api_key=api_key))

@@ -75,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="play every scenario x version x delivery mode at a target")
     _matrix_args(r)
+    _scale_args(r)
     r.set_defaults(func=cmd_run)
 
     from . import cassettes, fuzz, mutants, serve
@@ -113,6 +114,20 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
                    help="the virtual clock's start: fixed (default: 2026-01-01T09:00:00Z), now, "
                         "a unix time or an ISO time; overrides [clock].start")
     _common_sim(p)
+
+
+def _scale_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="worker processes for the built-in reference app and its mutants "
+                        "(default: all cores; 1: this process only); results, seeds and "
+                        "output order are the same whatever N")
+    p.add_argument("--concurrency", type=int, default=None, metavar="N",
+                   help="cases at once against an app over HTTP (--config; default 4, capped "
+                        "by the target file's [webhook].concurrency; 1 if it has a "
+                        "[seed].reset_url)")
+    p.add_argument("--shard", metavar="I/N",
+                   help="play only the I-th of N deterministic slices of the matrix, e.g. "
+                        "--shard 2/4 on the second of four CI runners")
 
 
 def cmd_scenarios(args: argparse.Namespace) -> int:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote_plus
 
 import stripe
 
@@ -184,9 +185,10 @@ class WebhookProcessor:
         turn = self._turns[zlib.crc32(subscription_id.encode()) % len(self._turns)]
         with turn:
             with self.db.reading() as db:
-                if db.is_processed(event.id):  # a copy applied it while this one waited
-                    yield
-                    return
+                applied = db.is_processed(event.id)
+            if applied:  # a copy applied it while this one waited
+                yield  # not inside reading(): the caller's transaction takes the same lock
+                return
             token = self._fetched.set(
                 {subscription_id: self.fetch_subscription(subscription_id)})
             try:
@@ -277,7 +279,13 @@ class WebhookProcessor:
         fetched = self._fetched.get()
         if fetched is not None and subscription_id in fetched:
             return fetched[subscription_id]  # fetched before the transaction began
-        return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
+        # The JSON as Stripe sent it: `retrieve(...).to_dict()` gives the same dict, but builds
+        # a StripeObject tree first, which cost more than the rest of a delivery together.
+        path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
+        data = self.client.raw_request("get", path).data
+        if not isinstance(data, dict):
+            raise MalformedEventError("Stripe answered a subscription that is not an object")
+        return data
 
     def subscription_row(self, sub: dict[str, Any]) -> SubscriptionRow:
         return SubscriptionRow(

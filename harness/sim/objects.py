@@ -13,7 +13,27 @@ from typing import Any, Self
 
 class _Snap:
     def snapshot(self) -> Self:
-        return copy.deepcopy(self)
+        return _copy(self)
+
+
+_ATOMIC = frozenset({str, int, bool, float, type(None)})
+
+
+def _copy(value: Any) -> Any:
+    """copy.deepcopy for these objects (dataclasses of scalars, lists and dicts, no cycles,
+    no shared parts), several times as fast: every event carries a snapshot."""
+    cls = value.__class__
+    if cls in _ATOMIC:
+        return value
+    if cls is list:
+        return [_copy(v) for v in value]
+    if cls is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if isinstance(value, _Snap):
+        new = object.__new__(cls)
+        new.__dict__.update({k: _copy(v) for k, v in value.__dict__.items()})
+        return new
+    return copy.deepcopy(value)
 
 
 @dataclass

@@ -68,6 +68,9 @@ class WebhookSection(_Strict):
     api_versions: list[str] | None = None
     enabled_events: list[str] | None = None
     timeout: float = Field(default=10, gt=0)
+    # How many cases may run at the app at once (`run --concurrency`); 1 for an app that cannot
+    # take concurrent requests or shares state between customers.
+    concurrency: int | None = Field(default=None, ge=1)
 
     @field_validator("api_versions")
     @classmethod

@@ -191,3 +191,17 @@ def test_the_plugin_module_is_quiet():
     autouse = [kw for node in ast.walk(tree) if isinstance(node, ast.Call)
                for kw in node.keywords if kw.arg == "autouse"]
     assert not autouse
+
+
+@pytest.mark.http
+def test_items_spread_over_xdist_workers_each_with_its_own_app(pytester):
+    """`-n 2`: both workers collect the same items, each plays its share against an app it
+    started on its own port, and every case passes as in one process."""
+    result = run(pytester, "-n", "2", "-v", "--dist", "load",
+                 "--harness-config", str(PYTHON_APP / "harness.toml"),
+                 "--harness-scenario", "upgrade", "--harness-scenario", "cancel_now",
+                 "--harness-delivery", "in_order", "--harness-delivery", "duplicated")
+    result.assert_outcomes(passed=4)
+    lines = [line for line in result.stdout.lines if " PASSED " in line and "harness::" in line]
+    assert len(lines) == 4
+    assert {line.split("]", 1)[0] for line in lines} == {"[gw0", "[gw1"}
