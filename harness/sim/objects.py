@@ -45,6 +45,7 @@ class PaymentMethod(_Snap):
     exp_month: int = 12
     exp_year: int = 2030
     declines: bool = False
+    requires_authentication: bool = False  # 3D Secure on every off-session payment
     kind = "payment_method"
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
 from ..versions import Era, era
-from .billing import add_interval
+from .billing import FEEDBACK_DELAY, action, add_interval
 from .objects import (
     CheckoutSession,
     Customer,
@@ -25,30 +25,37 @@ from .objects import (
 if TYPE_CHECKING:
     from .world import World
 
-CARDS = {"visa": ("visa", "4242", False), "mastercard": ("mastercard", "4444", False),
-         "declining": ("visa", "0341", True)}  # 4000 0000 0000 0341: attaches, then declines
+# name: (brand, last4, declines, requires authentication). Stripe's test cards: 4000 0000 0000
+# 0341 attaches, then declines; 4000 0027 6000 3184 asks for 3D Secure on every payment.
+CARDS = {"visa": ("visa", "4242", False, False),
+         "mastercard": ("mastercard", "4444", False, False),
+         "declining": ("visa", "0341", True, False),
+         "authentication_required": ("visa", "3184", False, True)}
 
 
 class PortalVerbs:
     """Mixed into World; uses its stores, clock, ids and emit()."""
 
+    @action
     def create_customer(self: World, email: str, name: str) -> Customer:
         """The app signs a user up and creates their Stripe customer (customer.created)."""
         cust = Customer(id=self.ids.new("cus", short=True), email=email, name=name,
                         created=self.now)
         self.customers[cust.id] = cust
-        self.emit("customer.created", cust)
+        self.emit("customer.created", cust, request="api")
         return cust
 
     def _new_card(self: World, customer: str, card: str) -> PaymentMethod:
         if card not in CARDS:
             raise ScenarioError(f"unknown card {card!r}; choose one of {', '.join(CARDS)}")
-        brand, last4, declines = CARDS[card]
+        brand, last4, declines, sca = CARDS[card]
         pm = PaymentMethod(id=self.ids.new("pm"), customer=customer, created=self.now,
-                           brand=brand, last4=last4, declines=declines)
+                           brand=brand, last4=last4, declines=declines,
+                           requires_authentication=sca)
         self.payment_methods[pm.id] = pm
         return pm
 
+    @action
     def checkout(self: World, customer_id: str, price_id: str, *, quantity: int = 1,
                  card: str = "visa", client_reference_id: str | None = None) -> Subscription:
         """Stripe Checkout in subscription mode, paid by card.
@@ -82,8 +89,10 @@ class PortalVerbs:
         )
         self.checkout_sessions[session.id] = session
         basil = era(self.api_version) >= Era.BASIL
-        if basil:
+        if basil:  # the session's own PaymentIntent is paid first (no invoice on it yet)
+            pi = self._payment_intent_for(inv, pm, "checkout")
             self.emit("payment_method.attached", pm, request="checkout")
+            self._charge(inv, pi, pm, succeeded=True, request="checkout")
             self.emit("customer.subscription.created", sub, request="checkout")
         else:
             sub.status = "incomplete"
@@ -98,6 +107,7 @@ class PortalVerbs:
         self.emit("checkout.session.completed", session, request="checkout")
         return sub
 
+    @action
     def switch_plan(self: World, sub: Subscription, price_id: str, *,
                     proration_behavior: str = "create_prorations") -> None:
         """The portal's plan switch: the item's price changes now.
@@ -140,24 +150,40 @@ class PortalVerbs:
         self.emit("invoice.created", inv)
         self._finalize(inv, request="portal")
 
+    @action
     def cancel_at_period_end(self: World, sub: Subscription, *,
                              feedback: str | None = None) -> None:
-        """Classic: cancel_at_period_end=true and cancel_at=period end. Flexible: only cancel_at
-        (the max item period end); cancel_at_period_end stays false (billing-mode compare docs)."""
+        """Classic: cancel_at_period_end=true, cancel_at=period end and canceled_at=now.
+        Flexible: only cancel_at (the max item period end); cancel_at_period_end stays false
+        and canceled_at stays null until the subscription ends (billing-mode compare docs; the
+        reported flexible portal cancel shows only cancel_at and cancellation_details move)."""
         self._require_live(sub, "cancel")
         if sub.cancellation_pending:
             raise ScenarioError(f"subscription {sub.id} already has a cancellation pending")
+        inline = feedback if self.feedback == "same_event" else None
 
         def change() -> None:
             if sub.billing_mode == "classic":
                 sub.cancel_at_period_end = True
+                sub.canceled_at = self.now
             sub.cancel_at = sub.current_period_end
-            sub.canceled_at = self.now
             sub.cancellation_reason = "cancellation_requested"
-            sub.cancellation_feedback = feedback
+            sub.cancellation_feedback = inline
 
         self._update_sub(sub, change)
+        self._late_feedback(sub, feedback)
 
+    def _late_feedback(self: World, sub: Subscription, feedback: str | None) -> None:
+        """The portal's cancellation survey answer, sent as its own request a few seconds after
+        the cancellation: a second customer.subscription.updated, even after .deleted (public
+        reports: better-auth/better-auth#9321, laravel/cashier-stripe#1632 and #1714)."""
+        if feedback is None or self.feedback == "same_event":
+            return
+        self.now += FEEDBACK_DELAY
+        self._requests = {}
+        self._update_sub(sub, lambda: setattr(sub, "cancellation_feedback", feedback))
+
+    @action
     def undo_cancel(self: World, sub: Subscription) -> None:
         """The portal's "renew" / "don't cancel": every cancellation field returns to empty."""
         if not sub.cancellation_pending:
@@ -170,14 +196,18 @@ class PortalVerbs:
 
         self._update_sub(sub, change)
 
+    @action
     def cancel_now(self: World, sub: Subscription, *, feedback: str | None = None) -> None:
-        """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted."""
+        """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted
+        (then the feedback update, see `_late_feedback`)."""
         self._require_live(sub, "cancel")
         sub.cancellation_reason = "cancellation_requested"
-        sub.cancellation_feedback = feedback
+        sub.cancellation_feedback = feedback if self.feedback == "same_event" else None
         sub.canceled_at = self.now
         self._cancel(sub, reason="cancellation_requested", request="portal")
+        self._late_feedback(sub, feedback)
 
+    @action
     def pause(self: World, sub: Subscription, *, mechanism: str = "auto",
               behavior: str = "void") -> None:
         """Pause by status (endive, flexible mode: status=paused, customer.subscription.paused)
@@ -199,6 +229,12 @@ class PortalVerbs:
                 sub.paused = {"type": "subscription", "transitioned_at": self.now,
                               "subscription": {"type": "pause_requested"}}
 
+            # Pause defaults: bill_for.unused_time_from=now with invoicing_behavior=
+            # pending_invoice_item, i.e. a credit for the unused time, billed on resumption.
+            item = sub.items[0]
+            for ii in self._proration_items(sub, item.price, item.price, item.quantity, item.id,
+                                            debit=False):
+                self.emit("invoiceitem.created", ii)
             self._update_sub(sub, change)
             self.emit("customer.subscription.paused", sub)
         elif mechanism == "pause_collection":
@@ -206,38 +242,42 @@ class PortalVerbs:
                 raise ScenarioError(f"unknown pause_collection behavior {behavior!r}")
             if sub.pause_collection is not None:
                 raise ScenarioError(f"collection of {sub.id} is already paused")
+            # The portal has not offered pause_collection since 2024-04-10: the app's API call.
             self._update_sub(sub, lambda: setattr(
-                sub, "pause_collection", {"behavior": behavior, "resumes_at": None}))
+                sub, "pause_collection", {"behavior": behavior, "resumes_at": None}),
+                request="api")
         else:
             raise ScenarioError(f"unknown pause mechanism {mechanism!r}")
 
+    @action
     def resume(self: World, sub: Subscription) -> None:
-        """Undo whichever pause is in force. A status pause that outlived its period starts a
-        new period now and invoices it."""
+        """Undo whichever pause is in force (a status pause: see below; pause_collection: the
+        app's API call clears it)."""
         if sub.status == "paused":
-            expired = sub.current_period_end <= self.now
+            # Resume defaults: billing_cycle_anchor=now, so a new period starts now and its
+            # invoice (with the pause credit) must be paid before the subscription is active.
             before = sub.snapshot()
+            for item in sub.items:
+                price = self.catalog.price(item.price)
+                item.current_period_start = self.now
+                item.current_period_end = add_interval(
+                    self.now, price.interval, price.interval_count)
+            sub.billing_cycle_anchor = self.now
+            inv = self._new_invoice(sub, "subscription_cycle", cycle=True)
+            sub.latest_invoice = inv.id
+            self.emit("invoice.created", inv)
+            self._finalize(inv, request="portal")
+            if inv.status != "paid":  # the resumption invoice failed: still paused
+                return
             sub.status, sub.paused = "active", None
-            inv = None
-            if expired:
-                for item in sub.items:
-                    price = self.catalog.price(item.price)
-                    item.current_period_start = self.now
-                    item.current_period_end = add_interval(
-                        self.now, price.interval, price.interval_count)
-                sub.billing_cycle_anchor = self.now
-                inv = self._new_invoice(sub, "subscription_cycle", cycle=True)
-                sub.latest_invoice = inv.id
             self.emit("customer.subscription.updated", sub, before=before)
             self.emit("customer.subscription.resumed", sub)
-            if inv is not None:
-                self.emit("invoice.created", inv)
-                self._finalize(inv, request="portal")
         elif sub.pause_collection is not None:
-            self._update_sub(sub, lambda: setattr(sub, "pause_collection", None))
+            self._update_sub(sub, lambda: setattr(sub, "pause_collection", None), request="api")
         else:
             raise ScenarioError(f"subscription {sub.id} is not paused")
 
+    @action
     def update_payment_method(self: World, customer_id: str, *, card: str = "visa") -> None:
         """The portal's payment-method update: a SetupIntent confirms the card, which becomes
         the customer's default and the default of their live subscriptions."""
@@ -257,6 +297,7 @@ class PortalVerbs:
             if not sub.ended and sub.default_payment_method not in (None, pm.id):
                 self._update_sub(sub, lambda s=sub: setattr(s, "default_payment_method", pm.id))
 
+    @action
     def card_declines(self: World, customer_id: str) -> None:
         """From now on, every card the customer has declines (expired, lost, no funds)."""
         self.customer(customer_id)
@@ -264,6 +305,7 @@ class PortalVerbs:
             if pm.customer == customer_id:
                 pm.declines = True
 
+    @action
     def create_portal_session(self: World, customer_id: str, *, return_url: str | None,
                               configuration: str, flow: dict | None,
                               locale: str | None = None) -> PortalSession:

@@ -30,6 +30,9 @@ renewal
 # %% [markdown]
 # ## Renewal, and what the API version changes
 #
+# A renewal first creates the draft invoice (`invoice.created`), then moves the period
+# (`customer.subscription.updated`); an hour later the invoice is finalized and its
+# PaymentIntent charged (`payment_intent.*`, `charge.succeeded`, then `invoice.paid`).
 # The renewal's `customer.subscription.updated` is where API versions differ most: before
 # basil the period is on the subscription (`current_period_start`/`_end`); from
 # 2025-03-31.basil only on its items, so `previous_attributes` carries the whole `items` array
@@ -40,7 +43,8 @@ rows = []
 for version in ["2024-06-20", "2025-03-31.basil"]:
     sim = harness.Simulator(renewal, version)
     segments = sim.run()
-    event = harness.Event.from_sim(segments[1].events[0], version, sim.catalog)
+    updated = next(e for e in segments[1].events if e.type == "customer.subscription.updated")
+    event = harness.Event.from_sim(updated, version, sim.catalog)
     subscription = event.payload["data"]["object"]
     rows.append({"API version": version, "event": event.type,
                  "previous_attributes": ", ".join(event.payload["data"]["previous_attributes"]),

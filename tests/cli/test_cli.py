@@ -31,7 +31,7 @@ def test_events_prints_a_json_array_that_stripe_accepts_once_signed(capsys):
     code, out, _ = run_cli(capsys, "events", "upgrade", "--api-version", "2025-03-31.basil")
     assert code == 0
     events = json.loads(out)
-    assert [e["type"] for e in events][:2] == ["customer.created", "payment_method.attached"]
+    assert [e["type"] for e in events][:2] == ["customer.created", "payment_intent.created"]
     secret = "whsec_test_cli"
     for event in events:
         body = json.dumps(event, indent=2).encode()
