@@ -22,6 +22,9 @@ DEFECTS = {
     "state.cancel_at_period_end": "a pending cancellation was not recorded (or not cleared)",
     "state.paused": "a pause (status paused) was not recorded (or not cleared)",
     "state.collection_paused": "a pause of payment collection was not recorded (or not cleared)",
+    "state.quantity": "the app holds the wrong quantity (seats changed in the portal were lost)",
+    "state.cancellation_feedback": "the cancellation feedback was not recorded (it arrives in a "
+                                   "later customer.subscription.updated, even after .deleted)",
     "invoices.recorded_once": "a duplicate delivery recorded the invoice twice",
     "invoices.missing": "a paid invoice was never recorded",
     "invoices.unpaid_recorded": "an invoice Stripe does not hold as paid is recorded as paid",
@@ -68,7 +71,7 @@ class Violation:
 
 
 _SUB_FIELDS = ("status", "price_id", "current_period_end", "cancel_at_period_end", "paused",
-               "collection_paused")
+               "collection_paused", "quantity", "cancellation_feedback")
 
 
 def normalize_state(raw: dict[str, Any] | None) -> dict[str, Any]:
@@ -103,7 +106,7 @@ def _norm(key: str, value: Any) -> Any:
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=dt.UTC)
         return int(parsed.timestamp())
-    if key == "current_period_end":
+    if key in ("current_period_end", "quantity"):
         return int(value)
     return value
 

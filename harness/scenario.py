@@ -38,7 +38,7 @@ class Checkout(_Strict):
     plan: str = "@low"
     price: str | None = None
     quantity: int = Field(default=1, ge=1)
-    card: Literal["visa", "mastercard"] = "visa"
+    card: Literal["visa", "mastercard", "authentication_required"] = "visa"
 
 
 class SwitchPlan(_OnSubscription):
@@ -77,7 +77,26 @@ class Resume(_OnSubscription):
 
 class UpdatePaymentMethod(_Strict):
     customer: str
-    card: Literal["visa", "mastercard", "declining"] = "visa"
+    card: Literal["visa", "mastercard", "declining", "authentication_required"] = "visa"
+
+
+class ChangeQuantity(_OnSubscription):
+    quantity: int = Field(ge=1)
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
+        "create_prorations")
+
+
+class AuthenticatePayment(_Strict):
+    customer: str
+    succeed: bool = True
+
+
+class Settings(_Strict):
+    """Stripe account settings a scenario runs under (FIDELITY.md names each choice)."""
+
+    retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
+        "smart_retries_8_in_2_weeks")
+    feedback: Literal["separate_update", "same_event"] = "separate_update"
 
 
 class CardDeclines(_Strict):
@@ -105,6 +124,8 @@ class Expect(_Strict):
     paused: bool | None = None
     collection_paused: bool | None = None
     paid_invoices: int | None = None
+    quantity: int | None = None
+    cancellation_feedback: str | None = None
 
 
 class Checkpoint(_Strict):
@@ -122,6 +143,8 @@ ACTIONS: dict[str, type[_Strict]] = {
     "resume": Resume,
     "update_payment_method": UpdatePaymentMethod,
     "card_declines": CardDeclines,
+    "change_quantity": ChangeQuantity,
+    "authenticate_payment": AuthenticatePayment,
     "advance": Advance,
     "checkpoint": Checkpoint,
 }
@@ -139,6 +162,7 @@ class Scenario(_Strict):
     requires: dict[str, str] = Field(
         default_factory=dict,
         description="min_api_version: YYYY-MM-DD; billing_mode: classic|flexible")
+    settings: Settings = Field(default_factory=Settings)
     _source: str | None = PrivateAttr(default=None)
 
     @property

@@ -15,6 +15,7 @@ from .catalog import Catalog, default_catalog
 from .errors import ScenarioError
 from .scenario import (
     Advance,
+    AuthenticatePayment,
     CardDeclines,
     Checkout,
     Checkpoint,
@@ -24,6 +25,7 @@ from .scenario import (
     step_name,
 )
 from .sim import AccessPolicy, SimEvent, Subscription, World
+from .sim.billing import RETRY_SCHEDULES
 from .versions import check_version
 
 
@@ -59,8 +61,11 @@ class Simulator:
 
     def __post_init__(self) -> None:
         check_version(self.api_version)
+        settings = self.scenario.settings
         self.world = World(self.catalog, self.api_version, seed=self.seed,
-                           billing_mode=self.billing_mode, policy=self.policy)
+                           billing_mode=self.billing_mode, policy=self.policy,
+                           retry_days=RETRY_SCHEDULES[settings.retry_schedule],
+                           feedback=settings.feedback)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
@@ -123,6 +128,10 @@ class Simulator:
         if isinstance(step, CardDeclines):
             w.card_declines(self._customer(step.customer).customer_id)
             return
+        if isinstance(step, AuthenticatePayment):
+            w.authenticate_payment(self._customer(step.customer).customer_id,
+                                   succeed=step.succeed)
+            return
         sub = self._subscription(step.customer, step.subscription)
         name = step_name(step)
         if name == "switch_plan":
@@ -140,6 +149,8 @@ class Simulator:
             w.pause(sub, mechanism=step.mechanism, behavior=step.behavior)
         elif name == "resume":
             w.resume(sub)
+        elif name == "change_quantity":
+            w.change_quantity(sub, step.quantity, proration_behavior=step.proration_behavior)
         else:  # pragma: no cover - ACTIONS and this dispatch are kept in step by test_scenario
             raise ScenarioError(f"no simulator verb for {name!r}")
 
@@ -165,7 +176,8 @@ class Simulator:
             latest = subs[-1] if subs else {}
             facts = {"plan": state["plan"], "paid_invoices": len(state["paid_invoices"]),
                      **{k: latest.get(k) for k in ("status", "cancel_at_period_end", "paused",
-                                                   "collection_paused")}}
+                                                   "collection_paused", "quantity",
+                                                   "cancellation_feedback")}}
             for key, want in exp.model_dump(exclude_none=True).items():
                 if facts[key] != want:
                     raise ScenarioError(

@@ -55,6 +55,8 @@ class SubscriptionState(_Strict):
     cancel_at_period_end: bool
     paused: bool
     collection_paused: bool
+    quantity: int | None = None  # absent from cassettes recorded before it was tracked
+    cancellation_feedback: str | None = None
 
 
 class BillingState(_Strict):
@@ -123,7 +125,8 @@ class EventStream(_Strict):
 
     def to_json(self) -> str:
         """The cassette text: pretty-printed, envelope keys in a fixed order, events verbatim."""
-        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(_drop_untracked(self.model_dump(mode="json")), indent=2,
+                          ensure_ascii=False) + "\n"
 
     def dump(self, path: str | os.PathLike[str]) -> Path:
         """Write the cassette to `path` atomically (temp file, fsync, rename); returns the path."""
@@ -386,3 +389,11 @@ def _kind(value: object) -> str:
     if isinstance(value, bool | int | float):
         return "a boolean" if isinstance(value, bool) else "a number"
     return {list: "an array", str: "a string", type(None): "null"}.get(type(value), "a value")
+
+
+def _drop_untracked(data: dict[str, Any]) -> dict[str, Any]:
+    """An old cassette (no `quantity` tracked) writes back byte for byte."""
+    for sub in (s for c in data.get("checkpoints") or [] for st in c["expected"].values()
+                for s in st["subscriptions"].values() if s.get("quantity") is None):
+        sub.pop("quantity", None), sub.pop("cancellation_feedback", None)
+    return data

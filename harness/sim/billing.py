@@ -276,18 +276,21 @@ class BillingVerbs:
         self.emit("customer.subscription.deleted", sub, request=request)
 
     def _proration_items(self: World, sub: Subscription, old_price: str, new_price: str,
-                         quantity: int, item_id: str, *, debit: bool = True) -> list[InvoiceItem]:
+                         quantity: int, item_id: str, *, debit: bool = True,
+                         sign: int = -1) -> list[InvoiceItem]:
         """Credit for unused time on the old price, debit for the rest of the period on the new.
 
         `debit=False` for an interval change: the period restarts and the new price is billed
-        for a whole new period, so only the credit for the old period remains."""
+        for a whole new period, so only the credit for the old period remains. `sign=1` with
+        `debit=False` gives only a debit (the new side of a quantity change)."""
         start, end = sub.items[0].current_period_start, sub.items[0].current_period_end
         remaining = max(end - self.now, 0) / max(end - start, 1)
         items = []
-        sides = [(old_price, -1, "Unused"), (new_price, 1, "Remaining")][:2 if debit else 1]
-        for price_id, sign, word in sides:
+        sides = [(old_price, sign, "Unused" if sign < 0 else "Remaining"),
+                 (new_price, 1, "Remaining")][:2 if debit else 1]
+        for price_id, side, word in sides:
             price = self.catalog.price(price_id)
-            amount = sign * round(price.unit_amount * quantity * remaining)
+            amount = side * round(price.unit_amount * quantity * remaining)
             name = self.catalog.products[price.product]
             ii = InvoiceItem(
                 id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,

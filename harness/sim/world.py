@@ -43,6 +43,7 @@ from .payments import (
     PaymentVerbs,
 )
 from .portal import PortalVerbs
+from .seats import SeatVerbs
 
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
 _ALPHABET = string.ascii_letters + string.digits
@@ -102,7 +103,7 @@ class SimEvent:
 
 
 @dataclass
-class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs):
+class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -234,6 +235,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs):
                     "cancel_at_period_end": s.cancellation_pending,
                     "paused": s.status == "paused",
                     "collection_paused": s.pause_collection is not None,
+                    "quantity": s.items[0].quantity,
+                    "cancellation_feedback": s.cancellation_feedback,
                 }
                 for s in subs
             },
