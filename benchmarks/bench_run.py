@@ -19,12 +19,12 @@ import time
 import httpx
 
 from harness import ReferenceTarget, default_catalog, list_scenarios
-from harness.events import Event
+from harness.delivery.signing import sign_payload
 from harness.fake_stripe import FakeStripe
+from harness.render.events import Event
 from harness.run import DEFAULT_WEBHOOK_SECRET
-from harness.signing import sign_payload
-from harness.simulator import Simulator
-from harness.targets import CaseContext
+from harness.sim.simulator import Simulator
+from harness.targets.inprocess import CaseContext
 
 VERSION = "2025-03-31.basil"
 

@@ -14,7 +14,7 @@ import time
 
 from harness.fuzz import Campaign
 from harness.run import Runner
-from harness.targets import ReferenceTarget
+from harness.targets.inprocess import ReferenceTarget
 
 
 def main() -> None:

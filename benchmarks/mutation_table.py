@@ -1,6 +1,6 @@
 """Mutation self-check table: how the contract catches each planted defect of the reference app.
 
-For every mutant in harness.mutants.MUTANTS: the scenario matrix (every built-in scenario x the
+For every mutant in harness.targets.mutants.MUTANTS: the scenario matrix (every built-in scenario x the
 default API versions x the default delivery modes, in that order) and a fuzz campaign (as the ci
 hypothesis profile runs it: 100 examples). Prints a Markdown table: defect class, the checks
 that catch it, failing cases, seconds to the first failing case, and what the fuzzer finds.
@@ -15,7 +15,7 @@ import time
 from collections import Counter
 
 from harness.fuzz import Campaign
-from harness.mutants import MUTANTS
+from harness.targets.mutants import MUTANTS
 from harness.session import Session
 
 

@@ -1,24 +1,25 @@
 """portal-harness: simulate the Stripe Customer Portal and prove billing code stays in sync.
 
-The pipeline: scenario -> Simulator -> Event (rendered per API version) -> signed delivery by
-plan -> Target -> invariants -> RunReport. More in submodules: harness.strategies and
-harness.fuzz (hypothesis), harness.recording (vcrpy), harness.streams and harness.replay
-(event-stream cassettes), harness.display (tables and timelines for notebooks).
+The pipeline, one package per stage: scenario -> sim -> render (events per API version) ->
+delivery (planned, signed) -> targets -> checks (invariants, portal contract, report), wired by
+run. Its uses: harness.fuzz (hypothesis), harness.cassettes (event streams, vcrpy), harness.display
+(tables and timelines for notebooks), harness.fake_stripe, harness.serve, harness.cli.
+ARCHITECTURE.md draws it.
 """
 
 from ._version import __version__
-from .catalog import Catalog, default_catalog, load_catalog
-from .delivery import Schedule
+from .checks.invariants import Violation
+from .checks.report import CaseResult, RunReport
+from .delivery.plan import Schedule
+from .delivery.signing import sign_payload
 from .errors import ConfigError, HarnessError, InvariantViolation, ScenarioError, TargetError
-from .events import Event
-from .invariants import Violation
-from .report import CaseResult, RunReport
+from .render.events import Event
 from .run import Case, Runner
-from .scenario import Scenario, get_scenario, list_scenarios, load_scenario
+from .scenario.catalog import Catalog, default_catalog, load_catalog
+from .scenario.files import Scenario, get_scenario, list_scenarios, load_scenario
 from .session import Session
-from .signing import sign_payload
-from .simulator import Simulator
-from .targets import ReferenceTarget, Target
+from .sim.simulator import Simulator
+from .targets.inprocess import ReferenceTarget, Target
 
 __all__ = [
     "Case",

@@ -55,10 +55,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _matrix(config: pytest.Config) -> _Matrix:
     """Validate the options and the target file now, so a mistake is a usage error."""
-    from harness.config import load_target_file
-    from harness.delivery import DEFAULT_MODES, MODES
+    from harness.delivery.plan import DEFAULT_MODES, MODES
     from harness.errors import ConfigError
-    from harness.scenario import get_scenario, list_scenarios
+    from harness.scenario.files import get_scenario, list_scenarios
+    from harness.targets.files import load_target_file
     from harness.versions import DEFAULT_VERSIONS, check_version
 
     path = Path(config.invocation_params.dir, config.getoption("harness_config"))
@@ -208,7 +208,7 @@ def harness_seed(request: pytest.FixtureRequest) -> int:
 @pytest.fixture(scope="session")
 def harness_webhook_secret() -> str:
     """The webhook signing secret the reference_app fixture verifies. Scope: session."""
-    from harness.config import DEFAULT_SECRET
+    from harness.targets.files import DEFAULT_SECRET
 
     return DEFAULT_SECRET
 
@@ -217,8 +217,8 @@ def harness_webhook_secret() -> str:
 def make_fake_stripe(harness_api_version: str, harness_seed: int) -> Iterator[Any]:
     """The fake Stripe API on a loopback port, started once per session and stopped at the end.
     Use fake_stripe in tests; this one exists to be shared."""
-    from harness.catalog import default_catalog
     from harness.fake_stripe import FakeStripe
+    from harness.scenario.catalog import default_catalog
     from harness.sim import World
 
     fake = FakeStripe(World(default_catalog(), harness_api_version, seed=harness_seed))

@@ -14,19 +14,17 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, default_catalog
-from .delivery import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
+from .checks.invariants import Violation, compare_state
+from .checks.report import CaseResult, CheckpointResult, RunReport
+from .delivery.plan import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
+from .delivery.signing import DEFAULT_WEBHOOK_SECRET, sign_payload, tampered_deliveries
 from .errors import ScenarioError
-from .events import Event, matches
-from .invariants import Violation, compare_state
-from .report import CaseResult, CheckpointResult, RunReport
-from .scenario import Scenario
-from .signing import sign_payload, tampered_deliveries
+from .render.events import Event, matches
+from .scenario.catalog import Catalog, default_catalog
+from .scenario.files import Scenario
 from .sim import AccessPolicy
-from .simulator import Simulator
-from .targets import CaseContext, Target
-
-DEFAULT_WEBHOOK_SECRET = "whsec_portalharness0000000000000000000"
+from .sim.simulator import Segment, SimCustomer, Simulator
+from .targets.inprocess import CaseContext, Target
 
 
 @dataclass
@@ -87,13 +85,8 @@ class Runner:
                 return result
             raise
         result.billing_mode = sim.billing_mode
-        self._swallowed: list[Violation] = []
-        self._customer_ids = [c.customer_id for c in sim.customers.values()]
         self.fake.world = sim.world
-        self.target.start_case(CaseContext(case.api_version, self.webhook_secret, self.catalog,
-                                           self.fake, label=result.label))
-        for c in sim.customers.values():
-            self.target.seed(c.user_id, c.email, c.customer_id)
+        self.begin_case(case.api_version, list(sim.customers.values()), label=result.label)
         segments = sim.segments()
         events: list[Event] = []
         by_segment: list[list[int]] = []
@@ -110,28 +103,45 @@ class Runner:
                 schedule = plan(case.delivery, by_segment, case.seed,
                                 total=len(case.scenario.checkpoints))
             if not checked_security and new:
-                result.violations += self._security_checks(new, sim)
+                result.violations += self.security_checks(new)
                 checked_security = True
             index = seg.index
-            attempts = self._deliver(schedule.segments[index] if index < len(
+            attempts = self.deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
             pending = bool(schedule.pending_after(index, by_segment))
-            result.checkpoints.append(self._check(seg, sim, pending))
+            result.checkpoints.append(self.check_checkpoint(seg, sim.customers.values(), pending))
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
-        result.violations += _delivery_violations(result.timeline) + self._swallowed
-        for cp in result.checkpoints:
-            result.violations += cp.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
             result.violations += self._portal_checks(sim)
+        return self.finish_case(result, started)
+
+    # -- the seam: what replaying a stream or fuzzing needs of one case -------------------------
+
+    def begin_case(self, api_version: str, customers: Sequence[SimCustomer], *,
+                   label: str = "") -> None:
+        """Tell the target a case starts (version, secret, the fake API) and seed its users."""
+        self._swallowed: list[Violation] = []
+        self._customer_ids = [c.customer_id for c in customers]
+        self.target.start_case(CaseContext(api_version, self.webhook_secret, self.catalog,
+                                           self.fake, label=label))
+        for c in customers:
+            self.target.seed(c.user_id, c.email, c.customer_id)
+
+    def finish_case(self, result: CaseResult, started: float) -> CaseResult:
+        """Gather the delivery and checkpoint violations into `result` and settle its verdict."""
+        result.violations = (delivery_violations(result.timeline) + self._swallowed
+                             + result.violations)
+        for cp in result.checkpoints:
+            result.violations += cp.violations
         result.ok = not result.violations
         result.duration = time.perf_counter() - started
         return result
 
-    def _deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
-                 checkpoint: str) -> list[Attempt]:
+    def deliver(self, planned: Sequence[Planned], events: list[Event], segment: int,
+                checkpoint: str) -> list[Attempt]:
         """Send the planned attempts in virtual-time order, retrying failures with back-off."""
         queue: list[tuple[int, int, Planned, int]] = []
         clock = 0
@@ -152,13 +162,13 @@ class Runner:
                            "Content-Type": "application/json; charset=utf-8",
                            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
                 if fate == "fault":
-                    before = self._states()
+                    before = self.states()
                     status = self.target.deliver_with_fault(ev.body, headers)
-                    if self.target.fault_fired and status >= 500 and self._states() != before:
+                    if self.target.fault_fired and status >= 500 and self.states() != before:
                         self._swallowed.append(Violation(
                             "delivery.partial_write", f"applying {ev.type} ({ev.id}) failed "
                             f"and the app answered {status}, but part of it was saved",
-                            checkpoint, None, before, self._states()))
+                            checkpoint, None, before, self.states()))
                 else:
                     status = self.target.deliver(ev.body, headers)
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
@@ -173,13 +183,16 @@ class Runner:
                 heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
         return out
 
-    def _states(self) -> dict[str, Any]:
+    def states(self) -> dict[str, Any]:
+        """What the app holds now for each of the case's customers."""
         return {cid: self.target.state(cid) for cid in self._customer_ids}
 
-    def _check(self, seg: Any, sim: Simulator, pending: bool) -> CheckpointResult:
+    def check_checkpoint(self, seg: Segment, customers: Iterable[SimCustomer],
+                         pending: bool) -> CheckpointResult:
+        """Compare the app's state with `seg.expected` for each customer."""
         cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,
                               expected=seg.expected)
-        for c in sim.customers.values():
+        for c in customers:
             actual = self.target.state(c.customer_id)
             cp.actual[c.customer_id] = actual
             found = compare_state(seg.expected[c.customer_id], actual, customer=c.name,
@@ -189,15 +202,15 @@ class Runner:
             cp.violations += found
         return cp
 
-    def _security_checks(self, events: list[Event], sim: Simulator) -> list[Violation]:
+    def security_checks(self, events: list[Event]) -> list[Violation]:
         """Tampered copies of a real delivery: each must be refused (4xx) and change nothing."""
         changes_state = ("customer.subscription.", "invoice.pa")
         ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
         out = []
         for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
-            before = self._states()  # each variant is judged on its own effect
+            before = self.states()  # each variant is judged on its own effect
             status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
-            after = self._states()
+            after = self.states()
             if not 400 <= status < 500:
                 out.append(Violation(f"security.{kind}", f"{kind.replace('_', ' ')} delivery of "
                                      f"{ev.type} answered {status}, not 4xx", None, None,
@@ -209,7 +222,7 @@ class Runner:
         return out
 
     def _portal_checks(self, sim: Simulator) -> list[Violation]:
-        from .portal_contract import portal_violations
+        from .checks.portal import portal_violations
 
         return portal_violations(self.target, sim)
 
@@ -236,7 +249,8 @@ class Runner:
         return " ".join(parts)
 
 
-def _delivery_violations(timeline: list[Attempt]) -> list[Violation]:
+def delivery_violations(timeline: list[Attempt]) -> list[Violation]:
+    """Answers that are defects whatever the state: a 5xx, or an event never accepted."""
     out: list[Violation] = []
     crashed: set[str] = set()
     for a in timeline:

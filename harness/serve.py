@@ -17,15 +17,15 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from .catalog import Catalog, default_catalog
-from .config import DEFAULT_SECRET
-from .delivery import MODES
+from .delivery.plan import MODES
 from .errors import ConfigError, HarnessError, TargetError
 from .fake_stripe import Call, FakeStripe, LocalServer
 from .run import Case, Runner
-from .scenario import get_scenario
+from .scenario.catalog import Catalog, default_catalog
+from .scenario.files import get_scenario
 from .sim import World
-from .targets import CaseContext
+from .targets.files import DEFAULT_SECRET
+from .targets.inprocess import CaseContext
 from .versions import PINNED_VERSION, check_version
 
 PLAY_PATH = "/_harness/play"

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog, default_catalog, load_catalog
-from .delivery import DEFAULT_MODES, MODES
+from .checks.report import CaseResult, RunReport
+from .delivery.plan import DEFAULT_MODES, MODES
 from .errors import ConfigError
-from .report import CaseResult, RunReport
 from .run import DEFAULT_WEBHOOK_SECRET, Case, Runner
-from .scenario import Scenario, get_scenario, list_scenarios
+from .scenario.catalog import Catalog, default_catalog, load_catalog
+from .scenario.files import Scenario, get_scenario, list_scenarios
 from .sim import AccessPolicy
 from .versions import DEFAULT_VERSIONS, check_version
 
@@ -76,7 +76,7 @@ class Session:
         if config:
             if mutant:
                 raise ConfigError("--mutant applies to the reference app, not to --config")
-            from .config import load_target_file
+            from .targets.files import load_target_file
 
             target_file = load_target_file(config)
             catalog = target_file.catalog
@@ -88,10 +88,10 @@ class Session:
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
-            from .targets import ReferenceTarget
+            from .targets.inprocess import ReferenceTarget
 
             if mutant:
-                from .mutants import MUTANTS
+                from .targets.mutants import MUTANTS
 
                 names = [m.name for m in MUTANTS]
                 if mutant not in names:

@@ -11,8 +11,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..delivery import Attempt
-from ..invariants import normalize_state
+from ..checks.invariants import normalize_state
+from ..delivery.plan import Attempt
 from .tables import (
     FAIL_COLOUR,
     MUTED,

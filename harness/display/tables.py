@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..delivery import Attempt
+from ..delivery.plan import Attempt
 
 OK_COLOUR = "#1a7f37"
 FAIL_COLOUR = "#cf222e"
@@ -97,7 +97,7 @@ class EventTable(View):
     @classmethod
     def from_simulator(cls, sim: Any, *, title: str | None = None) -> EventTable:
         """Play a `harness.Simulator` and list its events rendered for its API version."""
-        from ..events import Event
+        from ..render.events import Event
 
         segments = sim.run()
         events = [Event.from_sim(e, sim.api_version, sim.catalog)

@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from ..delivery import Attempt
+from ..delivery.plan import Attempt
 from .tables import (
     DUP_COLOUR,
     FAIL_COLOUR,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ..catalog import Catalog
 from ..errors import ScenarioError
+from ..scenario.catalog import Catalog
 from ..versions import check_version, default_billing_mode
 from .billing import (
     DEFAULT_FEEDBACK,

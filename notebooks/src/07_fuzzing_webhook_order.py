@@ -15,19 +15,19 @@
 # read the object's current state from Stripe (or to ignore snapshots older than the row).
 #
 # Hand-written scenarios rarely hit the one ordering that breaks such a handler. Property-based
-# testing does: `harness.fuzz` (built on `harness.strategies` and hypothesis) draws portal flows
-# and delivery plans (permutations, duplicates, lost deliveries that Stripe retries, delays past
-# a checkpoint, database failures), and when a check fails it *shrinks* the example to the
+# testing does: `harness.fuzz` (built on `harness.fuzz.strategies` and hypothesis) draws portal
+# flows and delivery plans (permutations, duplicates, lost deliveries that Stripe retries, delays
+# past a checkpoint, database failures), and when a check fails it *shrinks* the example to the
 # fewest portal actions and the smallest departure from Stripe's order.
 
 # %%
 import inspect
 
 import harness
-from harness.delivery import Planned
+from harness.delivery.plan import Planned
 from harness.display import CaseView, Table, Timeline
 from harness.fuzz import fuzz
-from harness.mutants import MUTANTS
+from harness.targets.mutants import MUTANTS
 from harness.reference_app import WebhookProcessor
 
 # %% [markdown]

@@ -20,9 +20,9 @@
 from pathlib import Path
 
 import harness
+from harness.cassettes.replay import record_stream, replay_stream
+from harness.cassettes.streams import load_stream
 from harness.display import CaseView, EventTable, StateTable, Table, Timeline
-from harness.replay import record_stream, replay_stream
-from harness.streams import load_stream
 
 cassette = Path("../cassettes/streams/upgrade@2025-03-31.basil.events.json")
 stream = load_stream(cassette)

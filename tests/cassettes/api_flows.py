@@ -20,16 +20,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import stripe
 
-from harness.catalog import default_catalog
-from harness.events import Event
-from harness.invariants import Violation, compare_state
-from harness.recording import make_vcr, scrub_request, scrub_response
+from harness.cassettes.recording import make_vcr, scrub_request, scrub_response
+from harness.checks.invariants import Violation, compare_state
+from harness.delivery.signing import sign_payload
 from harness.reference_app import AppSettings, ReferenceApp, create_app
 from harness.reference_app.reply import Reply
 from harness.render import render
-from harness.scenario import get_scenario
-from harness.signing import sign_payload
-from harness.simulator import Simulator
+from harness.render.events import Event
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import get_scenario
+from harness.sim.simulator import Simulator
 from harness.versions import DEFAULT_VERSIONS, PINNED_VERSION
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes" / "api"
@@ -56,7 +56,7 @@ def upgrade_cassette(version: str) -> str:
 
 
 def api_vcr(record_mode: str = "none", folder: Path = CASSETTES) -> Any:
-    """harness.recording's scrubbing VCR, matching on the body too, with stable origins."""
+    """The scrubbing VCR of harness.cassettes.recording, matching on the body, stable origins."""
     return make_vcr(folder, record_mode=record_mode, match_on=MATCH_ON,
                     before_record_request=_offline_origin,
                     before_record_response=_stable_response)
@@ -172,7 +172,7 @@ def record_from_stripe(api_key: str, folder: Path = LIVE) -> list[Path]:
 
     Creates (or reuses, by lookup key) two monthly prices, a portal configuration that allows
     every flow, and a customer with a subscription; deletes the customer afterwards. Only the
-    app's own calls are recorded, scrubbed by harness.recording.
+    app's own calls are recorded, scrubbed by harness.cassettes.recording.
     """
     catalog = default_catalog()
     client = stripe.StripeClient(api_key, stripe_version=PORTAL_VERSION, max_network_retries=2)

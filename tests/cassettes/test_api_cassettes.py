@@ -28,9 +28,9 @@ from api_flows import (
     upgrade_flow,
 )
 
+from harness.cassettes.recording import scan_cassettes, scrub_json
 from harness.fake_stripe import FakeStripe
 from harness.fake_stripe.server import IN_PROCESS_BASE
-from harness.recording import scan_cassettes, scrub_json
 
 
 def offline(world: Any) -> tuple[str, None]:

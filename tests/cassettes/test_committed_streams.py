@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.replay import record_stream, replay_stream, stream_file_name
-from harness.scenario import list_scenarios
-from harness.streams import load_stream
+from harness.cassettes.replay import record_stream, replay_stream, stream_file_name
+from harness.cassettes.streams import load_stream
+from harness.scenario.files import list_scenarios
 from harness.versions import DEFAULT_VERSIONS
 
 STREAMS = Path(__file__).resolve().parents[2] / "cassettes" / "streams"

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 import stripe
 
+from harness.cassettes.replay import record_stream, replay_stream
+from harness.cassettes.snapshots import SnapshotStore, stream_customers
+from harness.cassettes.streams import EventStream, load_stream, parse_stream
 from harness.cli import main
-from harness.replay import SnapshotStore, record_stream, replay_stream, stream_customers
-from harness.streams import EventStream, load_stream, parse_stream
-from harness.targets import ReferenceTarget
+from harness.targets.inprocess import ReferenceTarget
 
 VERSION = "2025-03-31.basil"
 
@@ -198,7 +199,7 @@ def test_every_customer_in_the_stream_gets_a_user(upgrade):
 
 @pytest.mark.http
 def test_an_app_over_http_gets_a_fresh_start_for_each_delivery_mode(upgrade, tmp_path):
-    from harness.replay import replay_file
+    from harness.cassettes.replay import replay_file
 
     cassette = upgrade.dump(tmp_path / "upgrade.events.json")
     config = Path(__file__).resolve().parents[2] / "examples" / "python-app" / "harness.toml"

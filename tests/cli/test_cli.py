@@ -8,7 +8,7 @@ import pytest
 import stripe
 
 from harness.cli import main
-from harness.signing import sign_payload
+from harness.delivery.signing import sign_payload
 
 
 def run_cli(capsys, *argv):

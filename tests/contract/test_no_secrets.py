@@ -1,7 +1,8 @@
 """Contract: no file under the top-level cassettes/ folder holds a Stripe secret.
 
-Every recorded API cassette passes through the scrubbers in `harness.recording`; this scan is
-the check that nothing slipped past them (or was committed by hand). Failures name file:line.
+Every recorded API cassette passes through the scrubbers in `harness.cassettes.recording`; this
+scan is the check that nothing slipped past them (or was committed by hand). Failures name
+file:line.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.recording import scan_cassettes
+from harness.cassettes.recording import scan_cassettes
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 
@@ -22,8 +23,8 @@ def check_no_secrets(root: Path) -> int:
     findings = scan_cassettes(root)
     if findings:
         pytest.fail(
-            "secrets in cassettes (re-record with harness.recording.vcr_config(), or scrub "
-            "by hand and rotate the key):\n" + "\n".join(f"  {f}" for f in findings),
+            "secrets in cassettes (re-record with harness.cassettes.recording.vcr_config(), or "
+            "scrub by hand and rotate the key):\n" + "\n".join(f"  {f}" for f in findings),
             pytrace=False,
         )
     return sum(1 for path in root.rglob("*") if path.is_file())

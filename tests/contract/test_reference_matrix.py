@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from harness import Case, ReferenceTarget, Runner, list_scenarios
-from harness.delivery import DEFAULT_MODES
+from harness.delivery.plan import DEFAULT_MODES
 from harness.versions import DEFAULT_VERSIONS
 
 SCENARIOS = list_scenarios()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from harness.catalog import default_catalog
 from harness.fake_stripe import FakeStripe
+from harness.scenario.catalog import default_catalog
 from harness.sim import Customer, Subscription, World
 
 BASIL = "2025-03-31.basil"

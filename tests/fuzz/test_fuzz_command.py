@@ -11,9 +11,9 @@ import sys
 import pytest
 
 from harness.cli import main
-from harness.fuzz import MAX_TIMELINE, Campaign, decode_case, encode_case
+from harness.fuzz.campaign import MAX_TIMELINE, Campaign, decode_case, encode_case
 from harness.run import Runner
-from harness.targets import ReferenceTarget
+from harness.targets.inprocess import ReferenceTarget
 
 MUTANT = "applies_event_snapshot"
 
@@ -121,8 +121,8 @@ def test_an_encoded_example_is_one_shell_word(failure: str) -> None:
 def test_strategies_without_hypothesis_name_the_extra_to_install() -> None:
     code = ("import sys; sys.modules['hypothesis'] = None\n"
             "import harness\n"
-            "try:\n    import harness.strategies\nexcept ImportError as e:\n    print(e)\n"
-            "try:\n    import harness.fuzz\nexcept ImportError as e:\n    print(e)\n")
+            "try:\n    import harness.fuzz.strategies\nexcept ImportError as e:\n    print(e)\n"
+            "try:\n    from harness.fuzz import fuzz\nexcept ImportError as e:\n    print(e)\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60)
     assert out.returncode == 0, out.stderr
@@ -132,9 +132,9 @@ def test_strategies_without_hypothesis_name_the_extra_to_install() -> None:
 
 
 def test_a_target_that_stops_failing_is_reported_as_flaky() -> None:
-    from harness.catalog import default_catalog
-    from harness.invariants import Violation
-    from harness.report import CaseResult
+    from harness.checks.invariants import Violation
+    from harness.checks.report import CaseResult
+    from harness.scenario.catalog import default_catalog
 
     class OnceFailing:
         catalog, enabled_events, target = default_catalog(), None, ReferenceTarget()

@@ -10,10 +10,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 
+from harness.fuzz.strategies import cases
 from harness.run import Runner
-from harness.scenario import list_scenarios
-from harness.strategies import cases
-from harness.targets import ReferenceTarget
+from harness.scenario.files import list_scenarios
+from harness.targets.inprocess import ReferenceTarget
 from harness.versions import KNOWN_VERSIONS
 
 

@@ -1,4 +1,4 @@
-"""harness.strategies: flows are always playable, plans always deliver everything, and both
+"""harness.fuzz.strategies: flows are always playable, plans always deliver everything, and both
 shrink toward the plainest example (fewer actions, Stripe's natural order)."""
 
 from __future__ import annotations
@@ -6,11 +6,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, find, given, seed, settings
 from hypothesis import strategies as st
 
-from harness.delivery import Planned
+from harness.delivery.plan import Planned
 from harness.fuzz import decode_case, departures, encode_case
-from harness.scenario import step_name
-from harness.simulator import Simulator
-from harness.strategies import (
+from harness.fuzz.strategies import (
     api_versions,
     billing_modes,
     cases,
@@ -21,6 +19,8 @@ from harness.strategies import (
     scenarios,
     segment_event_types,
 )
+from harness.scenario.files import step_name
+from harness.sim.simulator import Simulator
 from harness.versions import KNOWN_VERSIONS
 
 SHAPE = [[0, 1, 2, 3], [4, 5, 6], [7, 8]]

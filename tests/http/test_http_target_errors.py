@@ -89,7 +89,7 @@ def test_bad_sql_names_the_key_and_the_query(capsys, target_copy, no_leftovers):
 
 
 def test_unreachable_webhook_url_is_named(capsys, target_copy, no_leftovers):
-    from harness.config import free_port
+    from harness.targets.files import free_port
 
     url = f"http://127.0.0.1:{free_port()}/api/webhooks/stripe"
     path = target_copy("python-app", webhook__url=url)

@@ -13,9 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from harness.config import free_port
 from harness.errors import ConfigError
 from harness.serve import StripeService
+from harness.targets.files import free_port
 
 pytestmark = pytest.mark.http
 

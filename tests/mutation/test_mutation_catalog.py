@@ -18,10 +18,10 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
+from harness.checks.invariants import DEFECTS
 from harness.fuzz import Campaign
-from harness.invariants import DEFECTS
-from harness.mutants import MUTANTS
 from harness.session import Session
+from harness.targets.mutants import MUTANTS
 
 CAUGHT_BY: dict[str, tuple[str, str | None]] = {
     # mutant: (check failed first in the scenario matrix, check the fuzz campaign fails)

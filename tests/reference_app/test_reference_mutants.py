@@ -14,8 +14,8 @@ import pytest
 from conftest import CUSTOMER, OTHER_CUSTOMER
 from stripe_stub import PERIOD_END, Driver, event, fail_once, invoice, subscription
 
-from harness.mutants import MUTANTS, Mutant, create_mutant_app, mutant
 from harness.reference_app import create_app
+from harness.targets.mutants import MUTANTS, Mutant, create_mutant_app, mutant
 
 
 def _deliver_subscription(

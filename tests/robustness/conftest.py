@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-from harness.catalog import default_catalog
-from harness.events import Event
+from harness.checks.invariants import compare_state
+from harness.delivery.signing import sign_payload
 from harness.fake_stripe import FakeStripe
-from harness.invariants import compare_state
-from harness.scenario import get_scenario
-from harness.signing import sign_payload
-from harness.simulator import Segment, SimCustomer, Simulator
-from harness.targets import CaseContext, ReferenceTarget
+from harness.render.events import Event
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import get_scenario
+from harness.sim.simulator import Segment, SimCustomer, Simulator
+from harness.targets.inprocess import CaseContext, ReferenceTarget
 
 SECRET = "whsec_robustness0000000000000000000000"
 BASIL = "2025-03-31.basil"

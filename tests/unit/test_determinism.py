@@ -14,11 +14,11 @@ import sys
 
 import pytest
 
-from harness.catalog import default_catalog
 from harness.cli import main
-from harness.events import Event
-from harness.scenario import list_scenarios
-from harness.simulator import Simulator
+from harness.render.events import Event
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import list_scenarios
+from harness.sim.simulator import Simulator
 
 ID = re.compile(r'"((?:evt|sub|cus|si|in|il|ii|pm|pi|ch|seti|req|bps)_[A-Za-z0-9]+|cs_test_\w+)"')
 

@@ -1,6 +1,6 @@
 """compare_state: what counts as a difference between the app's belief and Stripe's."""
 
-from harness.invariants import compare_state
+from harness.checks.invariants import compare_state
 
 EXPECTED = {
     "plan": "pro",

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from harness.catalog import Catalog, CatalogSpec, default_catalog
 from harness.render import render, render_event
-from harness.signing import serialize
+from harness.render.serialize import serialize
+from harness.scenario.catalog import Catalog, CatalogSpec, default_catalog
 from harness.sim import World
 
 PAYLOADS = Path(__file__).resolve().parents[1] / "fixtures" / "stripe_payloads"

@@ -10,8 +10,7 @@ import pytest
 import vcr
 from vcr.request import Request
 
-from harness.errors import ConfigError
-from harness.recording import (
+from harness.cassettes.recording import (
     REDACTED,
     find_secrets,
     make_vcr,
@@ -20,6 +19,7 @@ from harness.recording import (
     scrub_response,
     vcr_config,
 )
+from harness.errors import ConfigError
 
 
 def fake(prefix: str, length: int = 99) -> str:

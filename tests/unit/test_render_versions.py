@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from harness.catalog import default_catalog
 from harness.render import previous_attributes, render, render_event, stripe_order
-from harness.scenario import list_scenarios
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import list_scenarios
 from harness.sim import World
-from harness.simulator import Simulator
+from harness.sim.simulator import Simulator
 from harness.versions import DEFAULT_VERSIONS, KNOWN_VERSIONS, Era, default_billing_mode, era
 
 DAY = 86400

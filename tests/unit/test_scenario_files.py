@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.catalog import load_catalog
 from harness.errors import ConfigError, ScenarioError
-from harness.scenario import get_scenario, list_scenarios, load_scenario
-from harness.simulator import Simulator
+from harness.scenario.catalog import load_catalog
+from harness.scenario.files import get_scenario, list_scenarios, load_scenario
+from harness.sim.simulator import Simulator
 from harness.versions import DEFAULT_VERSIONS
 
 SCENARIOS = list_scenarios()

@@ -16,11 +16,11 @@ import pytest
 import stripe
 from stripe._object_classes import get_object_class
 
-from harness.catalog import default_catalog
 from harness.render import render, render_event
-from harness.scenario import list_scenarios
+from harness.scenario.catalog import default_catalog
+from harness.scenario.files import list_scenarios
 from harness.sim import World
-from harness.simulator import Simulator
+from harness.sim.simulator import Simulator
 from harness.versions import PINNED_VERSION
 
 # Legacy single-item fields on subscriptions: present in every captured payload (basil and

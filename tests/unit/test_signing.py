@@ -14,9 +14,10 @@ import stripe
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.catalog import default_catalog
-from harness.events import Event
-from harness.signing import compute_signature, serialize, sign_payload, tampered_deliveries
+from harness.delivery.signing import compute_signature, sign_payload, tampered_deliveries
+from harness.render.events import Event
+from harness.render.serialize import serialize
+from harness.scenario.catalog import default_catalog
 from harness.sim import World
 
 SECRET = "whsec_" + "test" * 8

@@ -12,9 +12,9 @@ import uuid
 
 import pytest
 
-from harness.catalog import default_catalog
 from harness.errors import ScenarioError
 from harness.render import render, render_event
+from harness.scenario.catalog import default_catalog
 from harness.sim import World
 from harness.sim.world import START_TIME
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from harness.catalog import default_catalog
 from harness.errors import ScenarioError
 from harness.render import render_event
+from harness.scenario.catalog import default_catalog
 from harness.sim import World
 from harness.sim.billing import RETRY_SCHEDULES
 

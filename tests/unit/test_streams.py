@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from harness.cassettes.streams import FORMAT, EventStream, load_stream, parse_stream
 from harness.errors import HarnessError, StreamError
-from harness.streams import FORMAT, EventStream, load_stream, parse_stream
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "streams"
 SUBSCRIPTION_UPDATED = "evt_1SBiOdBe0ycHroRBN3pieuMu"

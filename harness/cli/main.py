@@ -1,0 +1,131 @@
+"""The `portal-harness` command: a thin front over the library.
+
+Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
+1 a check failed, 2 bad usage or configuration (the message names the file, key or url).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from ..errors import HarnessError
+from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.func(args)
+    except HarnessError as exc:
+        print(f"portal-harness: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("portal-harness: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="portal-harness",
+        description="Play Stripe Customer Portal flows at a billing integration as signed "
+                    "webhooks and check that its database stays in sync with Stripe.")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    s = sub.add_parser("scenarios", help="list the scenarios")
+    s.add_argument("--dir", help="a directory of scenario files instead of the built-ins")
+    s.set_defaults(func=cmd_scenarios)
+
+    e = sub.add_parser("events", help="print a scenario's events as a JSON array, as delivered")
+    e.add_argument("scenario", help="a built-in scenario name or a scenario file")
+    e.add_argument("--api-version", default=DEFAULT_VERSIONS[-1], metavar="V",
+                   help=f"the endpoint's API version (default {DEFAULT_VERSIONS[-1]})")
+    _common_sim(e)
+    e.set_defaults(func=cmd_events)
+
+    r = sub.add_parser("run", help="play every scenario x version x delivery mode at a target")
+    _matrix_args(r)
+    r.set_defaults(func=cmd_run)
+
+    from . import cassettes, fuzz, mutants, serve
+
+    for command in (mutants, fuzz, cassettes, serve):
+        command.register(sub, _matrix_args, _common_sim)
+    return p
+
+
+def _common_sim(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--billing-mode", choices=("classic", "flexible"),
+                   help="default: flexible from 2025-09-30.clover, classic before")
+    p.add_argument("--seed", type=int, default=0, help="seed for ids and delivery plans")
+    p.add_argument("--catalog", help="a catalog file (YAML or TOML) replacing the default")
+
+
+def _matrix_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="a target file (TOML) for an app over HTTP; "
+                   "default: the built-in reference app")
+    p.add_argument("--scenario", action="append", metavar="NAME",
+                   help="scenario name or file (repeatable; default: all built-in)")
+    p.add_argument("--api-version", action="append", metavar="V", choices=KNOWN_VERSIONS,
+                   help=f"repeatable; default: {', '.join(DEFAULT_VERSIONS)}")
+    p.add_argument("--delivery", action="append", metavar="MODE",
+                   help="in_order, shuffled, duplicated, retried, delayed or chaos "
+                        "(repeatable; default: all but chaos)")
+    p.add_argument("--policy", choices=("not_ended", "active_only"), default=None,
+                   help="which subscriptions grant the plan (default: not_ended)")
+    p.add_argument("--mutant", help="run against the reference app with a planted defect "
+                   "(see `portal-harness mutants`)")
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
+    _common_sim(p)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from ..scenario.files import list_scenarios
+
+    for sc in list_scenarios(args.dir):
+        first = " ".join(sc.description.split())
+        print(f"{sc.name:<26} {first}")
+    return 0
+
+
+def cmd_events(args: argparse.Namespace) -> int:
+    from ..render.events import Event
+    from ..scenario.catalog import default_catalog, load_catalog
+    from ..scenario.files import get_scenario
+    from ..sim.simulator import Simulator
+    from ..versions import check_version
+
+    check_version(args.api_version)
+    catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
+    sim = Simulator(get_scenario(args.scenario), args.api_version, catalog,
+                    billing_mode=args.billing_mode, seed=args.seed)
+    payloads = [Event.from_sim(e, args.api_version, catalog).payload
+                for seg in sim.segments() for e in seg.events]
+    sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..session import Session
+    from .console import print_report, progress
+
+    session = Session.from_args(args)
+    with session, progress(session.total, enabled=not args.json) as tick:
+        report = session.run(progress=tick)
+    if args.json:
+        print(report.to_json())
+    else:
+        print_report(report)
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,302 @@
+"""Scenarios: validated files describing a portal flow, step by step, with checkpoints.
+
+Takes a YAML or TOML file (or a built-in name), gives a `Scenario` of customers and steps. Each
+step is a one-key mapping, `{action: {params}}`; `checkpoint` marks where the app's state is
+compared. Plans are named, or chosen by rank with `@low`, `@mid`, `@high`, so any catalog works.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from ..errors import ConfigError, ScenarioError
+from .catalog import Catalog, format_validation_error, read_structured_file
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CustomerSpec(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    email: str | None = None
+
+
+class _OnSubscription(_Strict):
+    customer: str
+    subscription: int | None = Field(
+        default=None, ge=1,
+        description="which of the customer's subscriptions (1 = first created); default: the "
+                    "newest that has not ended")
+
+
+class Checkout(_Strict):
+    customer: str
+    plan: str = "@low"
+    price: str | None = None
+    quantity: int = Field(default=1, ge=1)
+    card: Literal["visa", "mastercard", "authentication_required"] = "visa"
+
+
+class SwitchPlan(_OnSubscription):
+    plan: str | None = None
+    price: str | None = None
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
+        "create_prorations")
+
+    @model_validator(mode="after")
+    def _one_target(self) -> SwitchPlan:
+        if (self.plan is None) == (self.price is None):
+            raise ValueError("give exactly one of plan or price")
+        return self
+
+
+class CancelAtPeriodEnd(_OnSubscription):
+    feedback: str | None = None
+
+
+class UndoCancel(_OnSubscription):
+    pass
+
+
+class CancelNow(_OnSubscription):
+    feedback: str | None = None
+
+
+class Pause(_OnSubscription):
+    mechanism: Literal["auto", "status", "pause_collection"] = "auto"
+    behavior: Literal["void", "keep_as_draft", "mark_uncollectible"] = "void"
+
+
+class Resume(_OnSubscription):
+    pass
+
+
+class UpdatePaymentMethod(_Strict):
+    customer: str
+    card: Literal["visa", "mastercard", "declining", "authentication_required"] = "visa"
+
+
+class ChangeQuantity(_OnSubscription):
+    quantity: int = Field(ge=1)
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
+        "create_prorations")
+
+
+class AuthenticatePayment(_Strict):
+    customer: str
+    succeed: bool = True
+
+
+class Settings(_Strict):
+    """Stripe account settings a scenario runs under (FIDELITY.md names each choice)."""
+
+    retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
+        "smart_retries_8_in_2_weeks")
+    feedback: Literal["separate_update", "same_event"] = "separate_update"
+
+
+class CardDeclines(_Strict):
+    customer: str
+
+
+class Advance(_Strict):
+    days: int = Field(default=0, ge=0)
+    hours: int = Field(default=0, ge=0)
+    to: Literal["next_renewal"] | None = Field(
+        default=None, description="the next period end of any live subscription, plus the "
+                                  "hour Stripe waits before charging, plus a minute")
+
+    @model_validator(mode="after")
+    def _something(self) -> Advance:
+        if self.to is None and self.days == 0 and self.hours == 0:
+            raise ValueError("give days, hours or to")
+        return self
+
+
+class Expect(_Strict):
+    plan: str | None = None
+    status: str | None = None
+    cancel_at_period_end: bool | None = None
+    paused: bool | None = None
+    collection_paused: bool | None = None
+    paid_invoices: int | None = None
+    quantity: int | None = None
+    cancellation_feedback: str | None = None
+
+
+class Checkpoint(_Strict):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    expect: dict[str, Expect] = Field(default_factory=dict)
+
+
+ACTIONS: dict[str, type[_Strict]] = {
+    "checkout": Checkout,
+    "switch_plan": SwitchPlan,
+    "cancel_at_period_end": CancelAtPeriodEnd,
+    "undo_cancel": UndoCancel,
+    "cancel_now": CancelNow,
+    "pause": Pause,
+    "resume": Resume,
+    "update_payment_method": UpdatePaymentMethod,
+    "card_declines": CardDeclines,
+    "change_quantity": ChangeQuantity,
+    "authenticate_payment": AuthenticatePayment,
+    "advance": Advance,
+    "checkpoint": Checkpoint,
+}
+
+Step = Annotated[Any, "one of the ACTIONS models"]
+
+
+class Scenario(_Strict):
+    """A portal flow: customers, then steps, with at least one checkpoint."""
+
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str
+    customers: list[CustomerSpec] = Field(min_length=1)
+    steps: list[Step] = Field(min_length=1)
+    requires: dict[str, str] = Field(
+        default_factory=dict,
+        description="min_api_version: YYYY-MM-DD; billing_mode: classic|flexible")
+    settings: Settings = Field(default_factory=Settings)
+    _source: str | None = PrivateAttr(default=None)
+
+    @property
+    def source(self) -> str:
+        """The file the scenario came from, or its name when it was built in code."""
+        return self._source or f"scenario {self.name!r}"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse_steps(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            raise ValueError("a scenario is a mapping with name, description, customers, steps")
+        customers = data.get("customers")
+        if isinstance(customers, list):
+            data = {**data, "customers": [{"name": c} if isinstance(c, str) else c
+                                          for c in customers]}
+        steps = data.get("steps")
+        if isinstance(steps, list):
+            data = {**data, "steps": [_parse_step(i, s) for i, s in enumerate(steps)]}
+        return data
+
+    @model_validator(mode="after")
+    def _check_references(self) -> Scenario:
+        names = {c.name for c in self.customers}
+        if not any(isinstance(s, Checkpoint) for s in self.steps):
+            raise ValueError("a scenario needs at least one checkpoint step")
+        for i, step in enumerate(self.steps):
+            who = getattr(step, "customer", None)
+            if who is not None and who not in names:
+                raise ValueError(f"steps.{i}: unknown customer {who!r} (declared: {sorted(names)})")
+            for who in getattr(step, "expect", {}):
+                if who not in names:
+                    raise ValueError(f"steps.{i}.checkpoint.expect: unknown customer {who!r}")
+        unknown = set(self.requires) - {"min_api_version", "billing_mode"}
+        if unknown:
+            raise ValueError(f"requires: unknown key(s) {sorted(unknown)}")
+        return self
+
+    @property
+    def checkpoints(self) -> list[str]:
+        return [s.name for s in self.steps if isinstance(s, Checkpoint)]
+
+    def supports(self, api_version: str, billing_mode: str) -> str | None:
+        """None when the scenario can run here, else why not."""
+        need = self.requires.get("min_api_version")
+        if need and api_version[:10] < need:
+            return f"needs API version {need} or later"
+        mode = self.requires.get("billing_mode")
+        if mode and mode != billing_mode:
+            return f"needs {mode} billing mode"
+        return None
+
+    def _repr_markdown_(self) -> str:
+        rows = "\n".join(f"| {i + 1} | `{step_name(s)}` | {step_summary(s)} |"
+                         for i, s in enumerate(self.steps))
+        return (f"**{self.name}**: {self.description}\n\n| # | step | details |\n|---|---|---|\n"
+                f"{rows}")
+
+
+def step_name(step: Any) -> str:
+    return next(k for k, v in ACTIONS.items() if isinstance(step, v))
+
+
+def step_summary(step: Any) -> str:
+    return ", ".join(f"{k}={v}" for k, v in step.model_dump(exclude_defaults=True).items())
+
+
+def _parse_step(index: int, raw: Any) -> Any:
+    if isinstance(raw, dict) and len(raw) == 1:
+        (action, params), = raw.items()
+        model = ACTIONS.get(action)
+        if model is None:
+            raise ValueError(f"steps.{index}: unknown action {action!r}; "
+                             f"choose from {', '.join(ACTIONS)}")
+        if action == "checkpoint" and isinstance(params, str):
+            params = {"name": params}
+        try:
+            return model.model_validate(params or {})
+        except ValidationError as exc:
+            detail = format_validation_error(exc).replace("  ", f"  steps.{index}.{action}.")
+            raise ValueError(detail.strip()) from None
+    raise ValueError(f"steps.{index}: a step is a mapping with exactly one action key, got {raw!r}")
+
+
+def resolve_plan(selector: str, catalog: Catalog) -> str:
+    """A plan name, or @low / @mid / @high for the lowest, middle and highest catalog plan."""
+    plans = catalog.plans
+    picks = {"@low": plans[0], "@mid": plans[len(plans) // 2], "@high": plans[-1]}
+    if selector.startswith("@"):
+        if selector not in picks:
+            raise ScenarioError(f"unknown plan selector {selector!r}; use @low, @mid or @high")
+        return picks[selector]
+    if selector not in plans:
+        raise ScenarioError(f"plan {selector!r} is not in the catalog (plans: {', '.join(plans)})")
+    return selector
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate one scenario file; errors name the file and the field."""
+    path = Path(path)
+    data = read_structured_file(path)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{path}: invalid scenario:\n{format_validation_error(exc)}") from None
+    if scenario.name != path.stem:
+        raise ConfigError(f"{path}: name {scenario.name!r} must match the file name {path.stem!r}")
+    scenario._source = str(path)
+    return scenario
+
+
+def builtin_scenarios_dir() -> Path:
+    """Where the built-in scenarios live: inside the wheel, or scenarios/ in a source checkout."""
+    package = Path(__file__).resolve().parents[1]  # harness/
+    packaged = package / "_scenarios"
+    return packaged if packaged.is_dir() else package.parent / "scenarios"
+
+
+def list_scenarios(directory: str | Path | None = None) -> list[Scenario]:
+    """Every scenario in a directory (default: the built-ins), sorted by name."""
+    root = Path(directory) if directory is not None else builtin_scenarios_dir()
+    if not root.is_dir():
+        raise ConfigError(f"{root}: not a directory of scenarios")
+    files = sorted([*root.glob("*.yaml"), *root.glob("*.yml"), *root.glob("*.toml")])
+    return [load_scenario(f) for f in files]
+
+
+def get_scenario(name_or_path: str, directory: str | Path | None = None) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path."""
+    if name_or_path.endswith((".yaml", ".yml", ".toml")) or "/" in name_or_path:
+        return load_scenario(name_or_path)
+    root = Path(directory) if directory is not None else builtin_scenarios_dir()
+    for suffix in (".yaml", ".yml", ".toml"):
+        if (root / f"{name_or_path}{suffix}").exists():
+            return load_scenario(root / f"{name_or_path}{suffix}")
+    names = ", ".join(s.stem for s in sorted(root.glob("*.y*ml")))
+    raise ConfigError(f"no scenario named {name_or_path!r}; built in: {names}")

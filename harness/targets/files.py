@@ -1,0 +1,241 @@
+"""Target files: how the harness reaches an app in any language (TOML, validated).
+
+Takes a file with [app] (optional: how to start the app), [webhook], [plans], [seed], [state]
+and [portal]; gives a `TargetFile` whose `build_target(fake)` is an `HttpTarget`. Unknown keys
+and unknown {placeholders} are errors that name the key. Placeholders are listed in PLACEHOLDERS.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import socket
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
+from ..errors import ConfigError
+from ..scenario.catalog import Catalog
+from ..versions import check_version
+
+DEFAULT_SECRET = DEFAULT_WEBHOOK_SECRET  # the one the reference runs use
+
+# What each placeholder becomes. The first group can be used anywhere in the file; the second
+# only where the harness acts for one user ([seed], [state], [portal]).
+PLACEHOLDERS = {
+    "stripe_api_base": "the fake Stripe API's base url, e.g. http://127.0.0.1:40123",
+    "stripe_secret_key": "the API key the fake Stripe API accepts (sk_test_...)",
+    "webhook_secret": "the webhook signing secret ([webhook].secret or the harness default)",
+    "tmp": "a fresh temporary folder for this run, removed afterwards",
+    "python": "the Python interpreter running the harness",
+    "port": "a free loopback port picked for this run (the same everywhere in the file)",
+    "plans": "the [plans] table as JSON, lowest plan first",
+}
+PER_USER_PLACEHOLDERS = {
+    "user_id": "the app's user id the harness made up for a Stripe customer",
+    "email": "that user's email",
+    "customer_id": "that user's Stripe customer id (cus_...)",
+}
+_PER_USER_SECTIONS = ("seed", "state", "portal")
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class AppSection(_Strict):
+    command: list[str] = Field(min_length=1)
+    cwd: str = "."
+    ready_url: str
+    ready_timeout: float = Field(default=60, gt=0)
+    env: dict[str, str] = Field(default_factory=dict)
+    stop_timeout: float = Field(default=10, gt=0)
+
+
+class WebhookSection(_Strict):
+    url: str
+    secret: str | None = None
+    api_versions: list[str] | None = None
+    enabled_events: list[str] | None = None
+    timeout: float = Field(default=10, gt=0)
+
+    @field_validator("api_versions")
+    @classmethod
+    def _versions(cls, v: list[str] | None) -> list[str] | None:
+        for version in v or []:
+            try:
+                check_version(version)
+            except ConfigError as exc:
+                raise ValueError(str(exc)) from None
+        return v
+
+    @field_validator("secret")
+    @classmethod
+    def _secret(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("whsec_"):
+            raise ValueError("a webhook secret starts with whsec_")
+        return v
+
+
+class SeedSection(_Strict):
+    url: str
+    json_body: dict[str, Any] = Field(alias="json")
+    headers: dict[str, str] = Field(default_factory=dict)
+    reset_url: str | None = None
+
+
+class StateSection(_Strict):
+    database: str | None = None
+    plan: str | None = None
+    subscriptions: str | None = None
+    paid_invoices: str | None = None
+    url: str | None = None
+    headers: dict[str, str] = Field(default_factory=dict)
+    callable: str | None = None
+
+
+class PortalSection(_Strict):
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+
+
+class StripeSection(_Strict):
+    """Where the harness serves its fake Stripe API (a fixed port lets an app you start
+    yourself be configured ahead of time: STRIPE_API_BASE=http://127.0.0.1:PORT)."""
+
+    port: int = Field(default=0, ge=0, le=65535)
+    host: str = "127.0.0.1"
+
+
+class TargetSpec(_Strict):
+    name: str | None = None
+    stripe: StripeSection = Field(default_factory=StripeSection)
+    app: AppSection | None = None
+    webhook: WebhookSection
+    plans: dict[str, list[str]] = Field(min_length=1)
+    seed: SeedSection | None = None
+    state: StateSection
+    portal: PortalSection | None = None
+
+
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "": TargetSpec, "app": AppSection, "webhook": WebhookSection, "seed": SeedSection,
+    "state": StateSection, "portal": PortalSection, "stripe": StripeSection,
+}
+
+
+class TargetFile:
+    """A validated target file, with paths resolved against the file's folder."""
+
+    def __init__(self, path: Path, spec: TargetSpec) -> None:
+        self.path = path
+        self.spec = spec
+        self.catalog = Catalog.from_plan_prices(spec.plans, source=f"{path}: [plans]")
+        self.api_versions = spec.webhook.api_versions
+        self.enabled_events = spec.webhook.enabled_events
+        self.webhook_secret = spec.webhook.secret or DEFAULT_SECRET
+        state = spec.state
+        queries = [k for k in ("plan", "subscriptions", "paid_invoices") if getattr(state, k)]
+        ways = [w for w in ("database", "url", "callable") if getattr(state, w)]
+        if len(ways) != 1 or (ways == ["database"]) != bool(queries):
+            raise ConfigError(
+                f"{path}: [state] needs exactly one way to read the app's state: database "
+                "with at least one of plan, subscriptions, paid_invoices (SQL); or url (JSON); "
+                f"or callable (module:function). Found: {', '.join(ways + queries) or 'none'}")
+
+    @property
+    def name(self) -> str:
+        return self.spec.name or self.path.parent.name
+
+    @property
+    def folder(self) -> Path:
+        """Where the app runs: [app].cwd, else the target file's folder."""
+        base = self.path.parent
+        return (base / self.spec.app.cwd).resolve() if self.spec.app else base
+
+    def placeholders(self, fake: Any, tmp: str) -> dict[str, str]:
+        """The values of the file-wide placeholders for one run (a new free port each time)."""
+        return {"stripe_api_base": fake.url, "stripe_secret_key": fake.api_key,
+                "webhook_secret": self.webhook_secret, "tmp": tmp, "python": sys.executable,
+                "port": str(free_port()), "plans": json.dumps(self.spec.plans)}
+
+    def build_target(self, fake: Any) -> Any:
+        """An HttpTarget for this file (with the portal checks when [portal] is given)."""
+        from .http import HttpPortalTarget, HttpTarget
+
+        cls = HttpPortalTarget if self.spec.portal is not None else HttpTarget
+        return cls(self, fake)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on right now (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def load_target_file(path: str | Path) -> TargetFile:
+    """Read and validate a target file; every error names the file and the key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: target file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a target file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    try:
+        spec = TargetSpec.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"  [{_where(err['loc'])}]: {_message(err)}" for err in exc.errors()]
+        raise ConfigError(f"{path}: invalid target file:\n" + "\n".join(lines)) from None
+    problems = list(_unknown_placeholders(data))
+    if problems:
+        known = ", ".join("{" + k + "}" for k in (*PLACEHOLDERS, *PER_USER_PLACEHOLDERS))
+        raise ConfigError(f"{path}: invalid target file:\n" + "\n".join(problems)
+                          + f"\n  (placeholders: {known})")
+    return TargetFile(path.resolve(), spec)
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def _message(err: Any) -> str:
+    loc = err["loc"]
+    if err["type"] != "extra_forbidden":
+        return err["msg"].removeprefix("Value error, ")
+    model = _SECTIONS.get(str(loc[0]) if len(loc) > 1 else "")
+    if model is None:
+        return "unknown key"
+    names = [f.alias or n for n, f in model.model_fields.items()]
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(names)}"
+    return f"unknown key ({hint})"
+
+
+def _unknown_placeholders(data: Any, loc: tuple[str, ...] = ()) -> Any:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _unknown_placeholders(v, (*loc, str(k)))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _unknown_placeholders(v, (*loc, str(i)))
+    elif isinstance(data, str):
+        allowed = set(PLACEHOLDERS)
+        if loc and loc[0] in _PER_USER_SECTIONS:
+            allowed |= set(PER_USER_PLACEHOLDERS)
+        for name in _PLACEHOLDER.findall(data):
+            if name not in allowed:
+                where = ("only in [seed], [state] and [portal]"
+                         if name in PER_USER_PLACEHOLDERS else "unknown placeholder")
+                yield f"  [{'.'.join(loc)}]: {{{name}}}: {where}"
