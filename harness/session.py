@@ -50,11 +50,14 @@ class Session:
                api_versions: list[str] | None = None, deliveries: list[str] | None = None,
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
-               security: bool = True) -> Session:
+               security: bool = True, matrix: str = "default") -> Session:
         stack = contextlib.ExitStack()
         try:
-            return cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                               billing_mode, catalog, policy, mutant, security)
+            session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
+                                  billing_mode, catalog, policy, mutant, security)
+            if billing_mode is None:
+                session.cases += crossed_cases(session.cases, matrix)
+            return session
         except BaseException:
             stack.close()
             raise
@@ -126,7 +129,41 @@ class Session:
         return cls.create(config=args.config, scenarios=args.scenario,
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
-                          policy=args.policy, mutant=args.mutant)
+                          policy=args.policy, mutant=args.mutant,
+                          matrix=getattr(args, "matrix", None) or "default")
+
+
+CROSSED_VERSION = "2025-03-31.basil"
+CROSSED_DELIVERIES = ("in_order", "shuffled")
+
+
+def crossed_cases(cases: list[Case], matrix: str) -> list[Case]:
+    """Cases where the endpoint's version and the subscriptions' billing mode disagree, as they
+    do in real accounts: the billing mode comes from the API version of the request that
+    created the subscription, while an endpoint keeps the version it was created with, so an
+    old endpoint receiving flexible subscriptions is common (and a new endpoint still receives
+    the classic ones created before 2025-09-30.clover).
+
+    `default`: the basil endpoint (the last before clover) with flexible subscriptions, in
+    order and shuffled: a tenth more cases. `full`: every version with the other billing mode,
+    in every delivery mode. The crossed cases come after the plain ones, so a failure in the
+    plain matrix is still reported first.
+    """
+    from .versions import default_billing_mode
+
+    if matrix not in ("default", "full"):
+        raise ConfigError(f"--matrix must be default or full, not {matrix!r}")
+    out = []
+    for case in cases:
+        if case.billing_mode is not None or case.schedule is not None:
+            continue
+        other = "classic" if default_billing_mode(case.api_version) == "flexible" else "flexible"
+        if matrix == "default" and not (case.api_version == CROSSED_VERSION
+                                        and case.delivery in CROSSED_DELIVERIES):
+            continue
+        out.append(Case(case.scenario, case.api_version, case.delivery, seed=case.seed,
+                        billing_mode=other))
+    return out
 
 
 @contextlib.contextmanager

@@ -23,6 +23,9 @@ class _Strict(BaseModel):
 class CustomerSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     email: str | None = None
+    portal_configuration: str | dict[str, Any] | None = Field(
+        default=None, description="this customer's portal configuration, when the app routes "
+                                  "customers to several (default: the scenario's)")
 
 
 class _OnSubscription(_Strict):
@@ -44,8 +47,8 @@ class Checkout(_Strict):
 class SwitchPlan(_OnSubscription):
     plan: str | None = None
     price: str | None = None
-    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
-        "create_prorations")
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] | None = Field(
+        default=None, description="default: the portal configuration's, else create_prorations")
 
     @model_validator(mode="after")
     def _one_target(self) -> SwitchPlan:
@@ -82,8 +85,7 @@ class UpdatePaymentMethod(_Strict):
 
 class ChangeQuantity(_OnSubscription):
     quantity: int = Field(ge=1)
-    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
-        "create_prorations")
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] | None = None
 
 
 class AuthenticatePayment(_Strict):
@@ -163,6 +165,9 @@ class Scenario(_Strict):
         default_factory=dict,
         description="min_api_version: YYYY-MM-DD; billing_mode: classic|flexible")
     settings: Settings = Field(default_factory=Settings)
+    portal_configuration: str | dict[str, Any] | None = Field(
+        default=None, description="a built-in configuration's name, a file (JSON, YAML, TOML) "
+                                  "relative to the scenario, or Stripe's object inline")
     _source: str | None = PrivateAttr(default=None)
 
     @property

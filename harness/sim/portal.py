@@ -23,6 +23,7 @@ from .objects import (
 )
 
 if TYPE_CHECKING:
+    from .portal_config import PortalConfiguration
     from .world import World
 
 # name: (brand, last4, declines, requires authentication). Stripe's test cards: 4000 0000 0000
@@ -109,16 +110,27 @@ class PortalVerbs:
 
     @action
     def switch_plan(self: World, sub: Subscription, price_id: str, *,
-                    proration_behavior: str = "create_prorations") -> None:
+                    proration_behavior: str | None = None) -> None:
         """The portal's plan switch: the item's price changes now.
 
         A change of billing interval restarts the period and invoices the new period at once,
         whatever the proration behaviour; the credit for the unused old period follows the
         proration behaviour (`none`: no credit; an interval change prorates by default,
         https://stripe.com/docs/subscriptions/changing). No "remaining time" debit: the new
-        price is billed for its whole new period.
+        price is billed for its whole new period. `proration_behavior` None: the portal
+        configuration's (Stripe's default none), or create_prorations without a configuration.
         """
         self._require_live(sub, "switch plan")
+        portal = self.portal_of(sub.customer)
+        proration_behavior = self._proration(proration_behavior, sub.customer)
+        if portal is not None:
+            new_price = self.catalog.price(price_id)
+            portal.check_update("price", new_price.id, new_price.product)
+            old_price = self.catalog.price(sub.items[0].price)
+            if portal.schedules_downgrades() and new_price.unit_amount < old_price.unit_amount:
+                raise ScenarioError(
+                    f"portal configuration {portal.id} schedules downgrades at period end "
+                    "(subscription schedules), which the simulator does not model yet")
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
             raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")
         item = sub.items[0]
@@ -158,6 +170,7 @@ class PortalVerbs:
         and canceled_at stays null until the subscription ends (billing-mode compare docs; the
         reported flexible portal cancel shows only cancel_at and cancellation_details move)."""
         self._require_live(sub, "cancel")
+        self._portal_cancel(sub.customer, "at_period_end", feedback)
         if sub.cancellation_pending:
             raise ScenarioError(f"subscription {sub.id} already has a cancellation pending")
         inline = feedback if self.feedback == "same_event" else None
@@ -201,6 +214,7 @@ class PortalVerbs:
         """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted
         (then the feedback update, see `_late_feedback`)."""
         self._require_live(sub, "cancel")
+        self._portal_cancel(sub.customer, "immediately", feedback)
         sub.cancellation_reason = "cancellation_requested"
         sub.cancellation_feedback = feedback if self.feedback == "same_event" else None
         sub.canceled_at = self.now
@@ -281,6 +295,8 @@ class PortalVerbs:
     def update_payment_method(self: World, customer_id: str, *, card: str = "visa") -> None:
         """The portal's payment-method update: a SetupIntent confirms the card, which becomes
         the customer's default and the default of their live subscriptions."""
+        if (portal := self.portal_of(customer_id)) is not None:
+            portal.require("payment_method_update")
         cust = self.customer(customer_id)
         pm = self._new_card(cust.id, card)
         si = SetupIntent(id=self.ids.new("seti"), customer=cust.id, created=self.now,
@@ -320,6 +336,30 @@ class PortalVerbs:
         # because the app's own request creates it, outside any scenario's flow.
         self.portal_sessions[session.id] = session
         return session
+
+    def portal_of(self: World, customer_id: str) -> PortalConfiguration | None:
+        """The portal configuration this customer's sessions use (apps route customer types
+        to different configurations), else the World's."""
+        return self.customer_portals.get(customer_id, self.portal)
+
+    def _proration(self: World, given: str | None, customer_id: str) -> str:
+        """The step's proration behaviour, else the portal configuration's (Stripe's default
+        is none), else create_prorations when no configuration is given."""
+        if given is not None:
+            return given
+        if (portal := self.portal_of(customer_id)) is not None:
+            return portal.features.subscription_update.proration_behavior
+        return "create_prorations"
+
+    def _portal_cancel(self: World, customer_id: str, mode: str, feedback: str | None) -> None:
+        if (portal := self.portal_of(customer_id)) is None:
+            return
+        portal.require("subscription_cancel")
+        configured = portal.features.subscription_cancel.mode
+        if configured != mode:
+            raise ScenarioError(f"portal configuration {portal.id} cancels {configured}, "
+                                f"not {mode}")
+        portal.check_reason(feedback)
 
     def _status_pause_available(self: World, sub: Subscription) -> bool:
         return era(self.api_version) >= Era.ENDIVE and sub.billing_mode == "flexible"

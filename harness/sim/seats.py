@@ -23,8 +23,11 @@ class SeatVerbs:
 
     @action
     def change_quantity(self: World, sub: Subscription, quantity: int, *,
-                        proration_behavior: str = "create_prorations") -> None:
+                        proration_behavior: str | None = None) -> None:
         self._require_live(sub, "change the quantity")
+        proration_behavior = self._proration(proration_behavior, sub.customer)
+        if (portal := self.portal_of(sub.customer)) is not None:
+            portal.check_update("quantity")
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
             raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")
         if quantity < 1:

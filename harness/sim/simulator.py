@@ -62,10 +62,18 @@ class Simulator:
     def __post_init__(self) -> None:
         check_version(self.api_version)
         settings = self.scenario.settings
+        from pathlib import Path
+
+        from .portal_config import load_portal_configuration
+
+        base = Path(self.scenario.source).parent if self.scenario._source else None
+        portal = None
+        if self.scenario.portal_configuration is not None:
+            portal = load_portal_configuration(self.scenario.portal_configuration, base)
         self.world = World(self.catalog, self.api_version, seed=self.seed,
                            billing_mode=self.billing_mode, policy=self.policy,
                            retry_days=RETRY_SCHEDULES[settings.retry_schedule],
-                           feedback=settings.feedback)
+                           feedback=settings.feedback, portal=portal)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
@@ -75,6 +83,9 @@ class Simulator:
             email = spec.email or f"{spec.name}@example.test"
             cust = self.world.create_customer(email, spec.name.replace("_", " ").title())
             self.customers[spec.name] = SimCustomer(spec.name, cust.id, f"user_{spec.name}", email)
+            if spec.portal_configuration is not None:
+                self.world.customer_portals[cust.id] = load_portal_configuration(
+                    spec.portal_configuration, base)
 
     def segments(self) -> Iterator[Segment]:
         """Play the steps; yield at each checkpoint (the world then stands at that moment)."""

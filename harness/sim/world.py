@@ -43,6 +43,7 @@ from .payments import (
     PaymentVerbs,
 )
 from .portal import PortalVerbs
+from .portal_config import PortalConfiguration
 from .seats import SeatVerbs
 
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
@@ -113,6 +114,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     start: int = START_TIME
     retry_days: tuple[int, ...] = RETRY_SCHEDULES[DEFAULT_RETRY_SCHEDULE]
     feedback: str = DEFAULT_FEEDBACK  # how portal cancellation feedback arrives (FEEDBACK_MODES)
+    portal: PortalConfiguration | None = None  # None: the portal offers every verb
+    customer_portals: dict[str, PortalConfiguration] = field(default_factory=dict)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)

@@ -121,4 +121,6 @@ def test_a_scenario_that_cannot_run_on_a_version_is_reported_skipped(capsys, tmp
                            "--json")
     assert code == 0
     results = json.loads(out)["results"]
-    assert [r["skipped"] is None for r in results] == [False, False, False, True]
+    # the four default versions, then the basil endpoint with flexible subscriptions
+    assert [r["skipped"] is None for r in results] == [False, False, False, True, False]
+    assert results[-1]["api_version"] == "2025-03-31.basil"
