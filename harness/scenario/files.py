@@ -42,6 +42,7 @@ class Checkout(_Strict):
     price: str | None = None
     quantity: int = Field(default=1, ge=1)
     card: Literal["visa", "mastercard", "authentication_required"] = "visa"
+    trial_days: int | None = Field(default=None, ge=1, description="start with a free trial")
 
 
 class SwitchPlan(_OnSubscription):

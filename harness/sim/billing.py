@@ -84,7 +84,7 @@ class BillingVerbs:
     # -- invoices ---------------------------------------------------------------------------
 
     def _new_invoice(self: World, sub: Subscription, reason: str, *, cycle: bool,
-                     period: tuple[int, int] | None = None) -> Invoice:
+                     period: tuple[int, int] | None = None, trial: bool = False) -> Invoice:
         """A draft invoice. Its own period is the one just billed in arrears (a renewal invoice
         shows the period that ended; a first invoice has start == end, as captured payloads do)."""
         cust = self.customer(sub.customer)
@@ -93,10 +93,12 @@ class BillingVerbs:
         if cycle:  # one line per item for the new period
             for item in sub.items:
                 price = self.catalog.price(item.price)
+                name = self.catalog.products[price.product]
                 lines.append(InvoiceLine(
-                    id=self.ids.new("il"), amount=price.unit_amount * item.quantity,
+                    id=self.ids.new("il"), amount=0 if trial else price.unit_amount * item.quantity,
                     # Stripe writes a multiplication sign here (captured line descriptions).
-                    description=f"{item.quantity} × {self.catalog.products[price.product]}"  # noqa: RUF001
+                    description=f"Trial period for {name}" if trial else
+                    f"{item.quantity} × {name}"  # noqa: RUF001
                     f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
                     period_start=item.current_period_start, period_end=item.current_period_end,
                     price=item.price, quantity=item.quantity, proration=False,
@@ -249,6 +251,8 @@ class BillingVerbs:
         an hour later."""
         before = sub.snapshot()
         ended = (sub.current_period_start, sub.current_period_end)
+        if sub.status == "trialing":  # the trial ends: the first paid period starts
+            sub.status = "active"
         for item in sub.items:
             price = self.catalog.price(item.price)
             item.current_period_start = item.current_period_end

@@ -81,6 +81,9 @@ class Subscription(_Snap):
     default_payment_method: str | None = None
     currency: str = "usd"
     metadata: dict[str, str] = field(default_factory=dict)
+    trial_start: int | None = None
+    trial_end: int | None = None
+    trial_will_end_sent: bool = False  # bookkeeping, not rendered
     kind = "subscription"
 
     @property

@@ -58,13 +58,20 @@ class PortalVerbs:
 
     @action
     def checkout(self: World, customer_id: str, price_id: str, *, quantity: int = 1,
-                 card: str = "visa", client_reference_id: str | None = None) -> Subscription:
+                 card: str = "visa", client_reference_id: str | None = None,
+                 trial_days: int | None = None) -> Subscription:
         """Stripe Checkout in subscription mode, paid by card.
 
         From 2025-03-31.basil the subscription is created only after the payment succeeds
         (https://docs.stripe.com/changelog/basil/2025-03-31/checkout-legacy-subscription-upgrade);
         before, it was created `incomplete` and turned `active` when the first invoice was paid.
+        With `trial_days` the subscription starts `trialing` with a $0 first invoice, paid at
+        once, and the trial's end is the first period end (https://docs.stripe.com/billing/
+        subscriptions/trials).
         """
+        if trial_days is not None:
+            return self._checkout_trial(customer_id, price_id, quantity, card,
+                                        client_reference_id, trial_days)
         cust = self.customer(customer_id)
         price = self.catalog.price(price_id)
         pm = self._new_card(cust.id, card)

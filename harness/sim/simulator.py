@@ -131,7 +131,8 @@ class Simulator:
             price = step.price or self.catalog.default_price(
                 resolve_plan(step.plan, self.catalog)).id
             w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
-                       card=step.card, client_reference_id=c.user_id)
+                       card=step.card, client_reference_id=c.user_id,
+                       trial_days=step.trial_days)
             return
         if isinstance(step, UpdatePaymentMethod):
             w.update_payment_method(self._customer(step.customer).customer_id, card=step.card)

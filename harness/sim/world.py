@@ -44,8 +44,9 @@ from .payments import (
 )
 from .portal import PortalVerbs
 from .portal_config import PortalConfiguration
-from .seats import SeatVerbs
+from .seats import SeatVerbs, TrialVerbs
 
+TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -104,7 +105,8 @@ class SimEvent:
 
 
 @dataclass
-class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs):
+class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
+            TrialVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -266,6 +268,10 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         for order, sub in enumerate(self.subscriptions.values()):
             if sub.ended:
                 continue
+            if (sub.status == "trialing" and sub.trial_end is not None
+                    and not sub.trial_will_end_sent):
+                candidates.append((max(sub.trial_end - TRIAL_WILL_END_NOTICE, sub.created), order,
+                                   lambda s=sub: self._trial_will_end(s)))
             if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
                 candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
             elif sub.status in ("active", "past_due", "trialing"):

@@ -192,6 +192,19 @@ class _PaidOnActionRequired(WebhookProcessor):
         return True
 
 
+class _EndsTrialEarly(WebhookProcessor):
+    # Reads customer.subscription.trial_will_end as "the trial is over" and drops the plan,
+    # three days before the trial really ends.
+    HANDLERS = {**WebhookProcessor.HANDLERS,
+                "customer.subscription.trial_will_end": "on_trial_will_end"}
+
+    def on_trial_will_end(self, db: _Db, snapshot: dict[str, Any]) -> bool:
+        if db.user_by_customer(text(snapshot, "customer")) is None:
+            return False
+        self.save_subscription(db, {**self.current_subscription(snapshot), "status": "canceled"})
+        return True
+
+
 # Portal route.
 
 
@@ -338,6 +351,13 @@ MUTANTS: tuple[Mutant, ...] = (
         "Records the invoice as paid on invoice.payment_action_required, although the customer "
         "has not authenticated and nothing was charged.",
         webhooks=_PaidOnActionRequired,
+    ),
+    Mutant(
+        "ends_trial_on_trial_will_end",
+        "trials",
+        "Treats customer.subscription.trial_will_end as the end of the trial and drops the plan "
+        "three days early.",
+        webhooks=_EndsTrialEarly,
     ),
     Mutant(
         "portal_customer_from_request",

@@ -139,6 +139,8 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     "final_after_cancellation": _feedback_after_deletion,
     "ignores_quantity": _seats,
     "paid_on_payment_action_required": _action_required,
+    "ends_trial_on_trial_will_end": lambda d, s: _deliver_subscription(
+        d, s, "customer.subscription.trial_will_end", status="trialing"),
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),

@@ -149,3 +149,48 @@ def test_the_retry_schedule_is_a_setting() -> None:
         gaps.append((at - w.now) // DAY)
         w.advance_to(at)
     assert gaps == [3, 5, 7] and invoice.attempt_count == 4 and sub.status == "canceled"
+
+
+def test_a_trial_starts_trialing_with_a_zero_invoice_and_warns_three_days_before_it_ends() -> None:
+    w = World(default_catalog(), ENDIVE, seed=3)
+    cust = w.create_customer("a@example.test", "A")
+    sub = w.checkout(cust.id, "price_pro_monthly", trial_days=14)
+    events = since(w, 1)
+    assert [e["type"] for e in events] == [
+        "payment_method.attached", "customer.subscription.created", "invoice.created",
+        "invoice.finalized", "invoice.paid", "invoice.payment_succeeded",
+        "checkout.session.completed"]
+    created = events[1]["data"]["object"]
+    assert (created["status"], created["trial_start"], created["trial_end"]) == (
+        "trialing", w.now, w.now + 14 * DAY)
+    assert created["billing_cycle_anchor"] == created["trial_end"]
+    first = events[5]["data"]["object"]
+    assert (first["amount_paid"], first["billing_reason"]) == (0, "subscription_create")
+    assert first["lines"]["data"][0]["description"].startswith("Trial period for")
+    mark = len(w.events)
+    w.advance_to(sub.trial_end - 1)
+    (warning,) = since(w, mark)
+    assert warning["type"] == "customer.subscription.trial_will_end"
+    assert warning["created"] == sub.trial_end - 3 * DAY
+    assert warning["request"] == {"id": None, "idempotency_key": None}
+    mark = len(w.events)
+    w.advance_to(sub.trial_end + 3600)
+    events = since(w, mark)
+    assert [e["type"] for e in events][:2] == ["invoice.created", "customer.subscription.updated"]
+    assert events[1]["data"]["object"]["status"] == "active"
+    assert events[1]["data"]["previous_attributes"]["status"] == "trialing"
+    assert w.invoices[sub.latest_invoice].status == "paid" and sub.status == "active"
+
+
+def test_a_trial_canceled_before_its_end_ends_with_it_and_charges_nothing() -> None:
+    w = World(default_catalog(), ENDIVE, seed=3)
+    cust = w.create_customer("a@example.test", "A")
+    sub = w.checkout(cust.id, "price_pro_monthly", trial_days=14)
+    w.advance_to(w.now + 5 * DAY)
+    w.cancel_at_period_end(sub)
+    mark = len(w.events)
+    w.advance_to(sub.trial_end + 10 * DAY)
+    assert [e.type for e in w.events[mark:]] == [
+        "customer.subscription.trial_will_end", "customer.subscription.deleted"]
+    assert sub.ended_at == sub.trial_end
+    assert [i.amount_paid for i in w.invoices.values()] == [0]
