@@ -82,6 +82,26 @@ update = harness.get_scenario("payment_method_update")
 EventTable.from_simulator(harness.Simulator(update, "2025-03-31.basil"))
 
 # %% [markdown]
+# ## A renewal that needs authentication
+#
+# A card that asks for 3D Secure cannot be charged off-session: at renewal the invoice's
+# PaymentIntent stops at `requires_action`, Stripe sends `invoice.payment_action_required`
+# and the subscription goes `past_due`, with nothing charged. Alice completes the
+# authentication on the hosted invoice page and is charged; Bob's fails and his invoice stays
+# open. An app that reads `invoice.payment_action_required` as a payment records money that
+# never arrived:
+
+# %%
+sca = harness.get_scenario("renewal_requires_authentication")
+EventTable.from_simulator(harness.Simulator(sca, "2025-09-30.clover"))
+
+# %%
+sca_flawed = harness.Runner(
+    harness.ReferenceTarget(mutant="paid_on_payment_action_required")
+).run_case(harness.Case(sca, "2025-09-30.clover", "in_order"))
+sorted({v.check for v in sca_flawed.violations})
+
+# %% [markdown]
 # ## The bug this flow catches
 #
 # One payment produces two events, `invoice.paid` and `invoice.payment_succeeded`, and either
