@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "delayed or chaos (repeatable; default: all but chaos)")
     group.addoption("--harness-seed", type=int, default=0, metavar="N",
                     help="seed for ids and delivery plans (default 0)")
+    group.addoption("--harness-allow-live-keys", action="store_true", default=False,
+                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file "
+                         "(refused by default; the harness never needs one)")
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,8 @@ class _Matrix:
 
 
 _MATRIX = pytest.StashKey[_Matrix]()
+_SIGNALS = pytest.StashKey[dict]()  # the handlers in place before ours
+_STOPPED_BY = pytest.StashKey[int]()  # the signal that interrupted the session
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +56,13 @@ def pytest_configure(config: pytest.Config) -> None:
                                        "(one per scenario x API version x delivery mode)")
     if config.getoption("harness_config"):
         config.stash[_MATRIX] = _matrix(config)
+        from harness.termination import install
+
+        # SIGTERM / SIGHUP (timeout, docker stop, CI cancellation) interrupt the run like
+        # Ctrl-C, so the app's process group is stopped and its folder removed; the exit code
+        # is then 128 + the signal's number.
+        config.stash[_SIGNALS] = install(
+            on_signal=lambda signum: config.stash.__setitem__(_STOPPED_BY, signum))
 
 
 def _matrix(config: pytest.Config) -> _Matrix:
@@ -63,7 +75,8 @@ def _matrix(config: pytest.Config) -> _Matrix:
 
     path = Path(config.invocation_params.dir, config.getoption("harness_config"))
     try:
-        target = load_target_file(path)
+        target = load_target_file(path,
+                                  allow_live_keys=config.getoption("harness_allow_live_keys"))
         names = config.getoption("harness_scenario")
         scenarios = [get_scenario(s) for s in names] if names else list_scenarios()
         versions = [check_version(v) for v in config.getoption("harness_api_version") or []]
@@ -125,7 +138,9 @@ class HarnessCase(pytest.Item):
         try:
             result = session.runner.run_case(case)
         except HarnessError as exc:
-            pytest.fail(f"portal-harness: {exc}", pytrace=False)
+            from harness.masking import mask_text
+
+            pytest.fail(f"portal-harness: {mask_text(str(exc))}", pytrace=False)
         self.user_properties.append(("replay", result.replay))
         if result.skipped:
             pytest.skip(result.skipped)
@@ -160,9 +175,12 @@ def _shared_session(config: pytest.Config) -> Any:
             found = Session.create(
                 config=path,
                 scenarios=opt("harness_scenario"), api_versions=opt("harness_api_version"),
-                deliveries=opt("harness_delivery"), seed=opt("harness_seed"))
+                deliveries=opt("harness_delivery"), seed=opt("harness_seed"),
+                allow_live_keys=opt("harness_allow_live_keys"))
         except HarnessError as exc:
-            found = f"portal-harness: {exc}"
+            from harness.masking import mask_text
+
+            found = f"portal-harness: {mask_text(str(exc))}"
         config.stash[_SESSION] = found
     if isinstance(found, str):
         pytest.fail(found, pytrace=False)
@@ -178,10 +196,19 @@ def _close_shared_session(config: pytest.Config) -> None:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     _close_shared_session(session.config)
+    signum = session.config.stash.get(_STOPPED_BY, None)
+    if signum is not None:
+        session.exitstatus = 128 + signum
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     _close_shared_session(config)  # in case sessionfinish never ran
+    previous = config.stash.get(_SIGNALS, None)
+    if previous is not None:
+        from harness.termination import restore
+
+        restore(previous)
+        del config.stash[_SIGNALS]
 
 
 # -- fixtures ---------------------------------------------------------------------------------

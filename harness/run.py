@@ -51,7 +51,7 @@ class Runner:
 
     target: Target
     catalog: Catalog = field(default_factory=default_catalog)
-    webhook_secret: str = DEFAULT_WEBHOOK_SECRET
+    webhook_secret: str = field(default=DEFAULT_WEBHOOK_SECRET, repr=False)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     enabled_events: list[str] | None = None
     check_security: bool = True

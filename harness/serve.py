@@ -3,26 +3,32 @@
 Takes a catalog, an API version, a webhook url and its secret; gives `StripeService`: the fake on
 a loopback port, the environment to give the app, and control routes: POST /_harness/play plays
 a scenario and forwards its signed events to the webhook url, answering the case's report;
-POST /_harness/reset starts over; GET /_harness/events lists what was delivered.
+POST /_harness/reset starts over; GET /_harness/events lists what was delivered. Requests
+must come to a loopback Host and not from a web page; control routes need the per-run token;
+plays deliver only to loopback or to hosts allowed when the service starts (serve_access.py).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
 from .delivery.plan import MODES
 from .errors import ConfigError, HarnessError, TargetError
 from .fake_stripe import Call, FakeStripe, LocalServer
+from .masking import mask_secret
 from .run import Case, Runner
 from .scenario.catalog import Catalog, default_catalog
-from .scenario.files import get_scenario
+from .scenario.files import Scenario, builtin_scenarios_dir, load_scenario
+from .serve_access import TOKEN_ENV, TOKEN_HEADER, ServeAccess, new_token
 from .sim import World
 from .targets.files import DEFAULT_SECRET
 from .targets.inprocess import CaseContext
@@ -30,6 +36,7 @@ from .versions import PINNED_VERSION, check_version
 
 PLAY_PATH = "/_harness/play"
 _PLAY_FIELDS = ("scenario", "api_version", "seed", "delivery", "webhook_url", "billing_mode")
+_SCENARIO_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 class ForwardTarget:
@@ -104,10 +111,23 @@ class StripeService:
     def __init__(self, *, catalog: Catalog | None = None, api_version: str = PINNED_VERSION,
                  webhook_url: str | None = None, webhook_secret: str = DEFAULT_SECRET,
                  seed: int = 0, billing_mode: str | None = None, host: str = "127.0.0.1",
-                 port: int = 0) -> None:
+                 port: int = 0, token: str | None = None,
+                 scenario_dirs: Iterable[str | Path] = (),
+                 allow_webhook_hosts: Iterable[str] = ()) -> None:
         if not webhook_secret.startswith("whsec_"):
-            raise ConfigError(f"--webhook-secret {webhook_secret!r}: a webhook secret starts "
-                              "with whsec_")
+            raise ConfigError(f"--webhook-secret {mask_secret(webhook_secret)}: a webhook "
+                              "secret starts with whsec_")
+        self.token = token or new_token()
+        self.scenario_dirs = [Path(d) for d in scenario_dirs]
+        for folder in self.scenario_dirs:
+            if not folder.is_dir():
+                raise ConfigError(f"--scenario-dir {folder}: not a folder")
+        allowed = list(allow_webhook_hosts)
+        if webhook_url:  # the url given when the service starts is allowed by the user
+            allowed.append(urlsplit(webhook_url).hostname or "")
+        self.access = ServeAccess(self.token, port, allowed)
+        if webhook_url:
+            self.access.check_webhook_url(webhook_url)
         self.catalog = catalog or default_catalog()
         self.api_version = check_version(api_version)
         self.webhook_url = webhook_url
@@ -141,6 +161,7 @@ class StripeService:
                     raise ConfigError(f"--port {self.port}: cannot listen on {self.host}: "
                                       f"{exc.strerror or exc}") from None
             self._server = LocalServer(self._dispatch, self.host, self.port)
+            self.access.port = self._server.port
         return self
 
     def stop(self) -> None:
@@ -163,12 +184,22 @@ class StripeService:
     def environment(self) -> dict[str, str]:
         """What to give the app so it talks to this fake and verifies its webhooks."""
         return {"STRIPE_API_BASE": self.url, "STRIPE_SECRET_KEY": self.fake.api_key,
-                "STRIPE_WEBHOOK_SECRET": self.webhook_secret}
+                "STRIPE_WEBHOOK_SECRET": self.webhook_secret, TOKEN_ENV: self.token}
+
+    @property
+    def token_header(self) -> dict[str, str]:
+        """The header a control request sends: {"X-Harness-Token": token}."""
+        return {TOKEN_HEADER: self.token}
 
     # -- requests ------------------------------------------------------------------------------
 
     def _dispatch(self, method: str, path: str, query: str, headers: Mapping[str, str],
                   body: bytes) -> tuple[int, dict[str, str], bytes]:
+        refused = self.access.refusal(path, headers)
+        if refused is not None:
+            status, message = refused
+            return status, {"Content-Type": "application/json"}, json.dumps(
+                _error(message)).encode()
         # A play calls the app, and the app calls back into the fake while the play waits;
         # the fake's routes run under its lock, so a play is answered here, outside it.
         if path == PLAY_PATH and method.upper() == "POST":
@@ -197,7 +228,9 @@ class StripeService:
         except ValueError:
             raise ConfigError(f"seed {seed!r} is not a whole number") from None
         url = webhook_url or self.webhook_url
-        case = Case(get_scenario(scenario), check_version(api_version or self.api_version),
+        if url is not None:
+            self.access.check_webhook_url(url)
+        case = Case(self.scenario(scenario), check_version(api_version or self.api_version),
                     delivery, seed=seed, billing_mode=billing_mode or self.billing_mode)
         with self._play_lock:
             target = ForwardTarget(url, self.webhook_secret, self.deliveries, self.events)
@@ -208,12 +241,34 @@ class StripeService:
                 result = runner.run_case(case)
             finally:
                 target.close()
-        result.replay = (f"curl -s -X POST {self.url}{PLAY_PATH} -d scenario={case.scenario.name}"
+        result.replay = (f"curl -s -X POST {self.url}{PLAY_PATH} -H '{TOKEN_HEADER}: "
+                         f"${TOKEN_ENV}' -d scenario={case.scenario.name}"
                          f" -d api_version={case.api_version} -d delivery={delivery}"
                          f" -d seed={seed}" + (f" -d webhook_url={url}" if url else ""))
         report = result.to_dict()
         report["timeline"] = [a.line() for a in result.timeline]
         return report
+
+    def scenario(self, name: str) -> Scenario:
+        """A scenario by name, from the folders given at start, then the built-ins; never a
+        path, and an error never quotes a file's text."""
+        if not isinstance(name, str) or not _SCENARIO_NAME.fullmatch(name):
+            raise ConfigError(f"scenario {str(name)[:80]!r}: a scenario name (lowercase letters,"
+                              " digits, _), not a path; see `portal-harness scenarios`")
+        folders = [*self.scenario_dirs, builtin_scenarios_dir()]
+        for folder in folders:
+            for suffix in (".yaml", ".yml", ".toml"):
+                path = folder / f"{name}{suffix}"
+                if path.is_file():
+                    try:
+                        return load_scenario(path)
+                    except ConfigError:
+                        raise ConfigError(
+                            f"scenario {name!r} ({path}) is not a valid scenario file; "
+                            f"`portal-harness scenarios --dir {folder}` says why") from None
+        known = sorted({p.stem for folder in folders for p in folder.glob("*.y*ml")}
+                       | {p.stem for folder in folders for p in folder.glob("*.toml")})
+        raise ConfigError(f"no scenario named {name!r}; known: {', '.join(known)}")
 
     def _reset(self, call: Call) -> dict[str, Any]:
         """POST /_harness/reset: a new, empty World; forget requests and deliveries."""
@@ -237,6 +292,8 @@ def _fields(query: str, headers: Mapping[str, str], body: bytes) -> dict[str, An
                 data = json.loads(body)
             except ValueError as exc:
                 raise ConfigError(f"the request body is not valid JSON: {exc}") from None
+            except RecursionError:
+                raise ConfigError("the request body is nested too deeply") from None
             if not isinstance(data, dict):
                 raise ConfigError("the request body must be a JSON object")
             fields.update(data)

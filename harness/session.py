@@ -15,6 +15,7 @@ from typing import Any
 from .checks.report import CaseResult, RunReport
 from .delivery.plan import DEFAULT_MODES, MODES
 from .errors import ConfigError
+from .masking import mask_secret
 from .run import DEFAULT_WEBHOOK_SECRET, Case, Runner
 from .scenario.catalog import Catalog, default_catalog, load_catalog
 from .scenario.files import Scenario, get_scenario, list_scenarios
@@ -22,12 +23,18 @@ from .sim import AccessPolicy
 from .versions import DEFAULT_VERSIONS, check_version
 
 
-@dataclass
+@dataclass(repr=False)
 class Session:
     runner: Runner
     cases: list[Case]
     seed: int = 0
     _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def __repr__(self) -> str:
+        # Shown in notebooks: what runs where, never the webhook secret.
+        secret = mask_secret(self.runner.webhook_secret)
+        return (f"<Session target={self.runner.target.name!r} cases={len(self.cases)} "
+                f"seed={self.seed} webhook_secret={secret}>")
 
     @property
     def total(self) -> int:
@@ -50,11 +57,13 @@ class Session:
                api_versions: list[str] | None = None, deliveries: list[str] | None = None,
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
-               security: bool = True, matrix: str = "default") -> Session:
+               security: bool = True, allow_live_keys: bool = False,
+               matrix: str = "default") -> Session:
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
-                                  billing_mode, catalog, policy, mutant, security)
+                                  billing_mode, catalog, policy, mutant, security,
+                                  allow_live_keys)
             if billing_mode is None:
                 session.cases += crossed_cases(session.cases, matrix)
             return session
@@ -67,7 +76,7 @@ class Session:
                 scenarios: list[str] | None, api_versions: list[str] | None,
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
-                security: bool) -> Session:
+                security: bool, allow_live_keys: bool = False) -> Session:
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -81,7 +90,7 @@ class Session:
                 raise ConfigError("--mutant applies to the reference app, not to --config")
             from .targets.files import load_target_file
 
-            target_file = load_target_file(config)
+            target_file = load_target_file(config, allow_live_keys=allow_live_keys)
             catalog = target_file.catalog
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
@@ -130,6 +139,7 @@ class Session:
                           api_versions=args.api_version, deliveries=args.delivery,
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
+                          allow_live_keys=getattr(args, "allow_live_keys", False),
                           matrix=getattr(args, "matrix", None) or "default")
 
 

@@ -13,7 +13,7 @@ ARCHITECTURE = ROOT.parent / "ARCHITECTURE.md"
 
 # Each stage's layer (a package or a top-level module); it may import its own layer or earlier ones.
 LAYERS = [
-    {"errors", "_version", "versions"},
+    {"errors", "_version", "versions", "files", "masking", "termination"},
     {"scenario"},
     {"sim"},
     {"render"},
@@ -22,6 +22,7 @@ LAYERS = [
     {"checks"},
     {"run"},
     {"session"},
+    {"serve_access"},
     {"cassettes", "fuzz", "display", "serve"},
     {"cli"},
 ]

@@ -212,7 +212,8 @@ def replay_stream(stream: EventStream, target: Target | None = None, *,
 def replay_file(path: str | Path, *, config: str | None = None, mutant: str | None = None,
                 deliveries: Sequence[str] = DEFAULT_MODES, seed: int = 0,
                 format: str | None = None, catalog: str | None = None,
-                progress: Callable[[CaseResult], None] | None = None) -> RunReport:
+                progress: Callable[[CaseResult], None] | None = None,
+                allow_live_keys: bool = False) -> RunReport:
     """`portal-harness replay`: load a cassette or a tool's output and play it.
 
     `config` is a target file (an app over HTTP), else the reference app (with `mutant`).
@@ -246,7 +247,7 @@ def replay_file(path: str | Path, *, config: str | None = None, mutant: str | No
             target.close()
     from ..targets.files import load_target_file
 
-    target_file = load_target_file(config)
+    target_file = load_target_file(config, allow_live_keys=allow_live_keys)
     cat = cat or target_file.catalog
     spec = target_file.spec
     # The same events again would be duplicates to an app that saw them once, so each delivery

@@ -19,8 +19,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic.functional_validators import field_validator, model_validator
 
 from ..errors import StreamError
+from ..files import MAX_JSON_DEPTH, MAX_STREAM_BYTES, check_depth, load_json
 
 FORMAT = "portal-harness/events@1"
+_TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
 
 ImportFormat = Literal["cassette", "print-json", "jsonl", "events-api", "array"]
 IMPORT_FORMATS: tuple[str, ...] = ("cassette", "print-json", "jsonl", "events-api", "array")
@@ -161,6 +163,7 @@ def check_event(item: object, *, where: str) -> dict[str, Any]:
     """
     if not isinstance(item, dict):
         raise StreamError(f"{where}: expected a Stripe event object, got {_kind(item)}")
+    check_depth(item, where, MAX_JSON_DEPTH, error=StreamError)
     if item.get("object") == "v2.core.event":
         raise StreamError(
             f"{where}: is a thin event (object 'v2.core.event'); only snapshot v1 events "
@@ -194,9 +197,12 @@ def load_stream(path: str | os.PathLike[str], *, format: ImportFormat | None = N
     """Read a cassette or a tool's output from `path`; `format=None` detects the shape."""
     file = Path(path)
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(MAX_STREAM_BYTES + 1)
     except OSError as exc:
         raise StreamError(f"{file}: cannot read the event stream: {exc.strerror}") from exc
+    if len(raw) > MAX_STREAM_BYTES:
+        raise StreamError(f"{file}: is larger than {MAX_STREAM_BYTES // 2**20} MiB; split it")
     return parse_stream(_decode(raw, str(file)), name=str(file), format=format)
 
 
@@ -242,6 +248,8 @@ def parse_stream(
 def _detect(text: str, name: str) -> str:
     try:
         whole = json.loads(text)
+    except RecursionError:
+        raise StreamError(f"{name}: {_TOO_DEEP}") from None
     except json.JSONDecodeError:
         for number, line in enumerate(text.split("\n"), start=1):
             stripped = line.strip()
@@ -251,7 +259,7 @@ def _detect(text: str, name: str) -> str:
                 _parse_json(text, name)  # raises, naming where the array breaks
             try:
                 json.loads(stripped)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 if stripped.startswith("{"):
                     return "print-json"
                 raise StreamError(
@@ -271,30 +279,30 @@ def _detect(text: str, name: str) -> str:
 
 
 def _parse_json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise StreamError(
-            f"{name}: line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
-        ) from None
+    return load_json(text, name, max_depth=MAX_JSON_DEPTH, error=StreamError)
 
 
 def _parse_concatenated(text: str, name: str) -> list[tuple[Any, str]]:
     """Event objects printed one after another (`stripe listen --print-json`), not an array."""
+    # Linear: line numbers and line ends are carried forward, never recounted from the start.
     decoder = json.JSONDecoder()
     items: list[tuple[Any, str]] = []
     position = 0
+    line, counted, line_end = 1, 0, -1  # `line` is the line number at offset `counted`
+    not_space = re.compile(r"\S")
     while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position == len(text):
+        found = not_space.search(text, position)
+        if found is None:
             return items
-        line_end = text.find("\n", position)
-        line_end = len(text) if line_end == -1 else line_end
-        if _is_cli_status(text[position:line_end]):
+        position = found.start()
+        if line_end < position:
+            line_end = text.find("\n", position) % (len(text) + 1)  # no newline: len(text)
+        line += text.count("\n", counted, position)
+        counted = position
+        if _is_cli_status(text[position:min(line_end, position + 200)]):  # the line's start
             position = line_end
             continue
-        label = f"item {len(items) + 1} (line {text.count(chr(10), 0, position) + 1})"
+        label = f"item {len(items) + 1} (line {line})"
         try:
             item, position = decoder.raw_decode(text, position)
         except json.JSONDecodeError as exc:
@@ -302,6 +310,8 @@ def _parse_concatenated(text: str, name: str) -> list[tuple[Any, str]]:
                 f"{name}: {label}: not valid JSON at line {exc.lineno}, "
                 f"column {exc.colno}: {exc.msg}"
             ) from None
+        except RecursionError:
+            raise StreamError(f"{name}: {label}: {_TOO_DEEP}") from None
         items.append((item, label))
 
 
@@ -320,6 +330,8 @@ def _parse_lines(text: str, name: str) -> list[tuple[Any, str]]:
                 f"{name}: {label}: not valid JSON at column {exc.colno}: "
                 f"{exc.msg} (JSON Lines holds one whole event per line)"
             ) from None
+        except RecursionError:
+            raise StreamError(f"{name}: {label}: {_TOO_DEEP}") from None
     return items
 
 

@@ -54,6 +54,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
     p.add_argument("--mutant", help="replay at the reference app with a planted defect")
     p.add_argument("--catalog", help="a catalog file (YAML or TOML) replacing the default")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--allow-live-keys", action="store_true",
+                   help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
+                        "refused by default, the harness never needs one")
     p.set_defaults(func=cmd_replay)
 
 
@@ -115,7 +118,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
         report = replay_file(args.cassette, config=args.config, mutant=args.mutant,
                              deliveries=deliveries, seed=args.seed,
                              format=None if args.format == "auto" else args.format,
-                             catalog=args.catalog, progress=tick)
+                             catalog=args.catalog, progress=tick,
+                             allow_live_keys=args.allow_live_keys)
     if args.json:
         print(report.to_json())
     else:

@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
     f.add_argument("--reproduce", metavar="EXAMPLE",
                    help="run one example from a failure's replay line instead of a campaign")
     f.add_argument("--json", action="store_true", help="print the report as JSON")
+    f.add_argument("--allow-live-keys", action="store_true",
+                   help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
+                        "refused by default, the harness never needs one")
     common_sim(f)
     f.set_defaults(func=cmd_fuzz)
 
@@ -58,7 +61,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                              api_versions=args.api_version, deliveries=["in_order"],
                              seed=args.seed, billing_mode=args.billing_mode,
                              catalog=args.catalog, policy=args.policy, mutant=args.mutant,
-                             security=False)
+                             security=False, allow_live_keys=args.allow_live_keys)
     with session:
         runner = session.runner
         versions = list(dict.fromkeys(c.api_version for c in session.cases))

@@ -1,7 +1,8 @@
 """The `portal-harness` command: a thin front over the library.
 
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
-1 a check failed, 2 bad usage or configuration (the message names the file, key or url).
+1 a check failed, 2 bad usage or configuration (the message names the file, key or url),
+130 Ctrl-C, 128 + N stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import HarnessError
+from ..masking import mask_text
+from ..termination import Terminated, stop_on_signals
 from ..versions import DEFAULT_VERSIONS, KNOWN_VERSIONS
 
 
@@ -22,10 +25,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args.func(args)
+        with stop_on_signals():
+            return args.func(args)
     except HarnessError as exc:
-        print(f"portal-harness: error: {exc}", file=sys.stderr)
+        print(f"portal-harness: error: {mask_text(str(exc))}", file=sys.stderr)
         return 2
+    except Terminated as exc:
+        print(f"portal-harness: stopped by {exc.name}; the app and temporary files were "
+              "cleaned up", file=sys.stderr)
+        return exc.exit_code
     except KeyboardInterrupt:
         print("portal-harness: interrupted", file=sys.stderr)
         return 130
@@ -89,6 +97,9 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
                         "basil endpoint with flexible subscriptions (in order, shuffled); full, "
                         "every version with the other billing mode in every delivery mode "
                         "(ignored with --billing-mode)")
+    p.add_argument("--allow-live-keys", action="store_true",
+                   help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
+                        "refused by default, the harness never needs one")
     _common_sim(p)
 
 

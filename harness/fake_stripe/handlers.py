@@ -76,8 +76,10 @@ def as_string(value: Any, param: str, *, required: bool = True) -> str:
 
 
 def as_int(value: Any, param: str, *, low: int | None = None, high: int | None = None) -> int:
-    if not isinstance(value, str) or not re.fullmatch(r"-?\d+", value):
-        raise errors.invalid(f"Invalid integer: {value}", param)
+    # At most 19 digits (a 64-bit integer): a longer string is refused before int() reads it.
+    if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,19}", value):
+        shown = value if not isinstance(value, str) or len(value) <= 40 else value[:40] + "…"
+        raise errors.invalid(f"Invalid integer: {shown}", param)
     number = int(value)
     if (low is not None and number < low) or (high is not None and number > high):
         raise errors.invalid(f"Invalid {param}: must be between {low} and {high}", param)

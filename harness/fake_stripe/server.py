@@ -1,8 +1,8 @@
 """FakeStripe: Stripe's REST API over a live World, one `dispatch()` behind every transport.
 
 Takes requests (method, path, query, headers, body) and the World the scenario keeps changing;
-gives Stripe-shaped responses rendered in the request's API version, a log of every request for
-contract checks, and `check()`, which re-raises any bug a handler hit.
+gives Stripe-shaped responses rendered in the request's API version, a log of the newest 10,000
+requests for contract checks (a ring buffer), and `check()`, which re-raises any bug a handler hit.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import random
 import re
 import string
 import threading
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,11 +26,13 @@ from ..sim import World
 from ..versions import KNOWN_VERSIONS, check_version
 from . import errors
 from .errors import StripeApiError
-from .forms import decode_form
+from .forms import MAX_BODY_BYTES, decode_form
 from .handlers import Call, Handler
 from .routes import CONTROL_PREFIX, ROUTES, Route
 from .transport import DispatchHTTPClient, LocalServer
 
+# The request log and the idempotency cache keep this many entries, oldest dropped first.
+MAX_LOGGED_REQUESTS = 10_000
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -63,13 +66,15 @@ class FakeStripe:
 
     def __init__(self, world: World, *, api_key: str = "sk_test_harness",
                  default_api_version: str | None = None,
-                 configurations: tuple[str, ...] = ()) -> None:
+                 configurations: tuple[str, ...] = (),
+                 max_requests: int = MAX_LOGGED_REQUESTS) -> None:
         if default_api_version is not None:
             check_version(default_api_version)
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
         self.routes: list[Route] = list(ROUTES)
+        self.max_requests = max_requests
         self.lock = threading.RLock()
         self._server: LocalServer | None = None
         self.reset(world)
@@ -84,7 +89,8 @@ class FakeStripe:
             self._rng = random.Random(f"fake-stripe:{self.world.seed}")
             self.configuration_id = "bpc_1" + self._token(23)
             self.configuration_ids = {self.configuration_id, *self.extra_configurations}
-            self.requests: list[LoggedRequest] = []
+            # A ring buffer: the newest max_requests requests (a long-running serve stays small).
+            self.requests: deque[LoggedRequest] = deque(maxlen=self.max_requests)
             self.errors: list[BaseException] = []
             self._idempotent: dict[str, tuple[tuple[Any, ...], int, dict[str, Any], str]] = {}
 
@@ -118,16 +124,24 @@ class FakeStripe:
         lowered = {k.lower(): v for k, v in headers.items()}
         sent_version = lowered.get("stripe-version")
         idem = lowered.get("idempotency-key") if method == "POST" else None
+        # Decoding needs no shared state, so it runs before the lock: a large or hostile body
+        # never holds up other requests.
+        params: dict[str, Any] = {}
+        refused: StripeApiError | None = None
+        try:
+            params = self._params(query, body)
+        except StripeApiError as exc:
+            refused = exc
         with self.lock:
             request_id = "req_" + self._token(14)
             version: str | None = None
-            params: dict[str, Any] = {}
             replayed_from: str | None = None
             try:
                 if not path.startswith(CONTROL_PREFIX):
                     self._authenticate(lowered)
                 version = self._version(sent_version)
-                params = self._params(query, body)
+                if refused is not None:
+                    raise refused
                 route, match = self._route(method, path)
                 cached = self._idempotent.get(idem) if idem else None
                 if cached is not None:
@@ -138,6 +152,8 @@ class FakeStripe:
                     result = route.handler(call)
                     status, payload = result if isinstance(result, tuple) else (200, result)
                     if idem and 200 <= status < 300:  # Stripe saves results that executed
+                        if len(self._idempotent) >= self.max_requests:  # forget the oldest
+                            del self._idempotent[next(iter(self._idempotent))]
                         self._idempotent[idem] = ((method, path, params), status, payload,
                                                   request_id)
             except StripeApiError as exc:
@@ -196,6 +212,9 @@ class FakeStripe:
 
     @staticmethod
     def _params(query: str, body: bytes) -> dict[str, Any]:
+        if len(body) > MAX_BODY_BYTES:
+            raise StripeApiError(413, f"Request body too large: {len(body)} bytes; the fake "
+                                 f"Stripe API reads at most {MAX_BODY_BYTES} bytes.")
         params = decode_form(query) if query else {}
         if body:
             try:

@@ -20,6 +20,8 @@ from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request
 
+from .forms import MAX_BODY_BYTES
+
 Dispatch = Callable[[str, str, str, Mapping[str, str], bytes], tuple[int, dict[str, str], bytes]]
 
 
@@ -104,9 +106,11 @@ class LocalServer:
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         request = Request(environ)
+        # One byte past the limit is enough for dispatch to answer 413; the rest is never read.
+        data = request.stream.read(MAX_BODY_BYTES + 1)
         status, headers, body = self._dispatch(
             request.method, request.path, request.query_string.decode("latin-1"),
-            request.headers, request.get_data())
+            request.headers, data)
         reason = HTTP_STATUS_CODES.get(status, "Unknown")
         start_response(f"{status} {reason}",
                        [*headers.items(), ("Content-Length", str(len(body)))])

@@ -362,7 +362,12 @@ def encode_case(case: Case) -> str:
 def decode_case(blob: str) -> Case:
     """The case `encode_case` wrote; a damaged blob is a ConfigError."""
     try:
-        raw = zlib.decompress(base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4)))
+        # Bounded: a blob is a few hundred bytes; a crafted one must not inflate without limit.
+        inflate = zlib.decompressobj()
+        raw = inflate.decompress(base64.urlsafe_b64decode(blob + "=" * (-len(blob) % 4)),
+                                 1024 * 1024)
+        if inflate.unconsumed_tail:
+            raise ValueError("the example is larger than 1 MiB")
         data = json.loads(raw)
         scenario = Scenario.model_validate({
             "name": data["n"], "description": "a fuzzed example", "customers": data["c"],
@@ -370,9 +375,9 @@ def decode_case(blob: str) -> Case:
         segments = [[Planned(*p) if isinstance(p, list) else Planned(p) for p in seg]
                     for seg in data["p"]]
         version = check_version(data["v"])
-    except (ValueError, KeyError, TypeError, zlib.error) as exc:
+    except (ValueError, KeyError, TypeError, zlib.error, RecursionError) as exc:
         raise ConfigError(f"--reproduce: not an example this version of portal-harness "
-                          f"wrote ({type(exc).__name__}: {exc})") from None
+                          f"wrote ({type(exc).__name__}: {str(exc)[:200]})") from None
     schedule = Schedule(segments, mode="explicit")
     return Case(scenario, version, strategies.FUZZ_DELIVERY, seed=int(data["s"]),
                 billing_mode=data["b"], schedule=schedule)

@@ -110,18 +110,25 @@ class ReferenceApp:
         try:
             data = json.loads(body or b"")
             user = (data["id"], data["email"], data.get("stripe_customer_id"))
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, RecursionError):
             return JSONResponse({"error": "expected JSON {id, email, stripe_customer_id}"}, 400)
         await run_in_threadpool(self.seed_user, *user)
         return JSONResponse({"id": user[0]}, status_code=201)
 
     async def _portal(self, request: Request) -> Response:
+        # Who is asking comes first: nothing an anonymous request sends is read or parsed.
+        user_id = request.headers.get("x-user-id")
+        refused = await run_in_threadpool(self.portal.refuse_anonymous, user_id)
+        if refused is not None:
+            return _response(refused)
         body = await _read_body(request, MAX_FORM_BYTES)
         if body is None:
             return _response(Reply(413, "body too large"))
         fields = dict(request.query_params)
-        fields.update(_form_fields(request.headers.get("content-type", ""), body))
-        user_id = request.headers.get("x-user-id")
+        parsed = _form_fields(request.headers.get("content-type", ""), body)
+        if parsed is None:
+            return _response(Reply(400, "the body is not form data or a JSON object"))
+        fields.update(parsed)
         return _response(await run_in_threadpool(self.portal.handle, user_id, fields))
 
     async def _webhook(self, request: Request) -> Response:
@@ -151,15 +158,18 @@ async def _read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _form_fields(content_type: str, body: bytes) -> dict[str, str]:
-    """Fields of an urlencoded form or a flat JSON object; anything else gives no fields."""
+def _form_fields(content_type: str, body: bytes) -> dict[str, str] | None:
+    """String fields of an urlencoded form or of a JSON object; None when the body is neither
+    (invalid, not UTF-8, not an object, or nested past what the parser reads)."""
     try:
         if content_type.startswith("application/json"):
-            data = json.loads(body)
+            data = json.loads(body) if body.strip() else {}
+            if not isinstance(data, dict):
+                return None
             return {k: v for k, v in data.items() if isinstance(v, str)}
         return dict(parse_qsl(body.decode("utf-8")))
-    except (ValueError, AttributeError):
-        return {}
+    except (ValueError, RecursionError):
+        return None
 
 
 def _response(reply: Reply) -> Response:

@@ -52,6 +52,14 @@ class PortalRoute:
             return self.stripe_error_reply(exc)
         return Reply(303, "to the customer portal", location=session.url)
 
+    def refuse_anonymous(self, user_id: str | None) -> Reply | None:
+        """401 before anything else is read, when no signed-in user is asking."""
+        try:
+            self.signed_in_user(user_id)
+        except PortalError as exc:
+            return Reply(exc.status, exc.message)
+        return None
+
     def stripe_error_reply(self, exc: stripe.StripeError) -> Reply:
         """Stripe refused (4xx: say so) or failed (502: try again later); never a crash."""
         if isinstance(exc, stripe.InvalidRequestError):

@@ -15,9 +15,9 @@ import stripe
 class AppSettings:
     """Everything the reference app needs to know; no environment variables are read."""
 
-    stripe_api_key: str
+    stripe_api_key: str = field(repr=False)  # secrets stay out of reprs, logs and notebooks
     stripe_api_base: str
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
     api_version: str
     price_plans: dict[str, str]
     plan_order: list[str]

@@ -1,15 +1,20 @@
 """Webhook route logic: verify the signature over the raw body, then apply each event once.
 
 Takes the raw request body and the Stripe-Signature header, gives a `Reply` (status, message).
-Subscription state is re-fetched from Stripe, never copied from the event's snapshot, so late,
-duplicated or out-of-order deliveries cannot roll the database back.
+Subscription state is re-fetched from Stripe (never while the database lock is held), not copied
+from the event's snapshot, so late, duplicated or out-of-order deliveries cannot roll it back.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,6 +104,12 @@ class WebhookProcessor:
         self.settings = settings
         self.db = db
         self.client = client
+        # Striped locks, one per subscription id's hash: deliveries about one subscription
+        # fetch and write in turn; others, and every database read, go on meanwhile.
+        self._turns = [threading.Lock() for _ in range(64)]
+        # The subscriptions fetched for the delivery this thread is applying.
+        self._fetched: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar(
+            "fetched", default=None)
 
     def now(self) -> int:
         return int(time.time())
@@ -115,6 +126,8 @@ class WebhookProcessor:
         except (ValueError, TypeError, KeyError, AttributeError, MalformedEventError):
             # ValueError covers both invalid JSON and a body that is not UTF-8.
             return Reply(400, "body is not a Stripe event")
+        except RecursionError:  # JSON nested deeper than the parser goes: no Stripe event is
+            return Reply(400, "body is nested too deeply to be a Stripe event")
         try:
             return self.process(event)
         except MalformedEventError as exc:
@@ -149,13 +162,58 @@ class WebhookProcessor:
         handler = self.HANDLERS.get(event.type)
         if handler is None:
             return Reply(200, f"ignored {event.type}")
-        with self.db.transaction() as db:
+        with self.db.reading() as db:
+            if db.is_processed(event.id):
+                return Reply(200, "duplicate")
+        with self.fetched_first(event), self.db.transaction() as db:
             if db.is_processed(event.id):
                 return Reply(200, "duplicate")
             if not getattr(self, handler)(db, event.object):
                 return Reply(200, "nothing to apply")
             db.mark_processed(event.id, event.type, self.now())
         return Reply(200, "applied")
+
+    @contextmanager
+    def fetched_first(self, event: Event) -> Iterator[None]:
+        """Fetch the subscription the event's handler will read, with no database lock held,
+        in turn with other deliveries about it; the handler then reads the fetched copy."""
+        subscription_id = self.subscription_to_fetch(event)
+        if subscription_id is None:
+            yield
+            return
+        turn = self._turns[zlib.crc32(subscription_id.encode()) % len(self._turns)]
+        with turn:
+            with self.db.reading() as db:
+                if db.is_processed(event.id):  # a copy applied it while this one waited
+                    yield
+                    return
+            token = self._fetched.set(
+                {subscription_id: self.fetch_subscription(subscription_id)})
+            try:
+                yield
+            finally:
+                self._fetched.reset(token)
+
+    def subscription_to_fetch(self, event: Event) -> str | None:
+        """The subscription id the handler will fetch, when the app knows the customer."""
+        obj = event.object
+        try:
+            if event.type in SUBSCRIPTION_EVENTS:
+                customer, subscription = text(obj, "customer"), text(obj, "id")
+            elif event.type == "invoice.payment_failed":
+                customer, subscription = text(obj, "customer"), self.invoice_subscription_id(obj)
+            elif event.type == "checkout.session.completed" and obj.get("subscription"):
+                customer, subscription = text(obj, "customer"), text(obj, "subscription")
+            else:
+                return None
+        except MalformedEventError:
+            return None  # the handler says what is wrong, in its transaction
+        with self.db.reading() as db:
+            user_id = obj.get("client_reference_id")
+            known = db.user_by_customer(customer) is not None or (
+                event.type == "checkout.session.completed" and isinstance(user_id, str)
+                and db.user(user_id) is not None)
+        return subscription if known else None
 
     def failure_reply(self, event: Event, exc: Exception) -> Reply:
         """A non-2xx answer makes Stripe deliver the event again; the transaction is undone."""
@@ -216,6 +274,9 @@ class WebhookProcessor:
         return self.fetch_subscription(text(snapshot, "id"))
 
     def fetch_subscription(self, subscription_id: str) -> dict[str, Any]:
+        fetched = self._fetched.get()
+        if fetched is not None and subscription_id in fetched:
+            return fetched[subscription_id]  # fetched before the transaction began
         return self.client.v1.subscriptions.retrieve(subscription_id).to_dict()
 
     def subscription_row(self, sub: dict[str, Any]) -> SubscriptionRow:

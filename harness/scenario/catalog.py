@@ -7,16 +7,15 @@ so a catalog with other plan names or price ids plays the same flows.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
+from ..files import read_structured
 
 
 class _Strict(BaseModel):
@@ -173,23 +172,14 @@ def format_validation_error(exc: ValidationError, *, brackets: bool = False) -> 
     return "\n".join(lines)
 
 
-def read_structured_file(path: Path) -> object:
-    """Parse a YAML or TOML file, raising ConfigError that names the file on any problem."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    try:
-        if path.suffix == ".toml":
-            return tomllib.loads(text)
-        return yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: not valid {path.suffix.lstrip('.').upper()}: {exc}") from None
+def read_structured_file(path: Path, *, what: str = "file") -> object:
+    """Parse a YAML or TOML file, raising ConfigError that names the file on any problem; the
+    size, nesting and YAML alias limits of harness.files apply."""
+    return read_structured(path, what=what)
 
 
 def load_catalog(path: str | Path) -> Catalog:
     """Load a user catalog file (YAML or TOML) that replaces the default catalog."""
     path = Path(path)
-    return Catalog.from_spec(_validate(read_structured_file(path), str(path)))
+    data = read_structured_file(path, what="catalog")
+    return Catalog.from_spec(_validate(data, str(path)))

@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 from ..errors import ConfigError, ScenarioError
 from .catalog import Catalog, format_validation_error, read_structured_file
 
+# A scenario covers at most this much virtual time: the simulator renews every period on the
+# way, so an unbounded `advance: {days: 365000}` would play thousands of renewals.
+MAX_VIRTUAL_DAYS = 3660
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -202,6 +206,14 @@ class Scenario(_Strict):
             for who in getattr(step, "expect", {}):
                 if who not in names:
                     raise ValueError(f"steps.{i}.checkpoint.expect: unknown customer {who!r}")
+        elapsed = 0
+        for i, step in enumerate(self.steps):
+            if isinstance(step, Advance):
+                elapsed += step.days * 86400 + step.hours * 3600
+                if elapsed > MAX_VIRTUAL_DAYS * 86400:
+                    raise ValueError(
+                        f"steps.{i}.advance: takes the scenario past {MAX_VIRTUAL_DAYS} days "
+                        "(about ten years) of virtual time, the most a scenario may cover")
         unknown = set(self.requires) - {"min_api_version", "billing_mode"}
         if unknown:
             raise ValueError(f"requires: unknown key(s) {sorted(unknown)}")
@@ -269,7 +281,7 @@ def resolve_plan(selector: str, catalog: Catalog) -> str:
 def load_scenario(path: str | Path) -> Scenario:
     """Load and validate one scenario file; errors name the file and the field."""
     path = Path(path)
-    data = read_structured_file(path)
+    data = read_structured_file(path, what="scenario file")
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:

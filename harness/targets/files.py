@@ -12,7 +12,6 @@ import json
 import re
 import socket
 import sys
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
 from ..errors import ConfigError
+from ..files import MAX_CONFIG_BYTES, load_toml, read_text
+from ..masking import live_keys
 from ..scenario.catalog import Catalog
 from ..versions import check_version
 
@@ -60,7 +61,7 @@ class AppSection(_Strict):
 
 class WebhookSection(_Strict):
     url: str
-    secret: str | None = None
+    secret: str | None = Field(default=None, repr=False)
     api_versions: list[str] | None = None
     enabled_events: list[str] | None = None
     timeout: float = Field(default=10, gt=0)
@@ -180,19 +181,19 @@ def free_port(host: str = "127.0.0.1") -> int:
         return s.getsockname()[1]
 
 
-def load_target_file(path: str | Path) -> TargetFile:
-    """Read and validate a target file; every error names the file and the key."""
+def load_target_file(path: str | Path, *, allow_live_keys: bool = False) -> TargetFile:
+    """Read and validate a target file; every error names the file and the key. A live Stripe
+    key (sk_live_, rk_live_) anywhere in it is refused unless allow_live_keys."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: target file not found") from None
-    except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a target file") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    text = read_text(path, what="target file", limit=MAX_CONFIG_BYTES)
+    data = load_toml(text, str(path))
+    found = list(live_keys(data))
+    if found and not allow_live_keys:
+        where, masked = found[0]
+        raise ConfigError(
+            f"{path}: [{where}] holds a live Stripe key ({masked}). The harness serves its own "
+            "fake Stripe API and never needs one; use {stripe_secret_key}, or pass "
+            "--allow-live-keys (pytest: --harness-allow-live-keys) if you really mean it")
     try:
         spec = TargetSpec.model_validate(data)
     except ValidationError as exc:

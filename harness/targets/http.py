@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError, TargetError
+from ..masking import mask_text, mask_url
 from .inprocess import CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
@@ -103,13 +104,16 @@ class HttpTarget:
                                           stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           start_new_session=True)
         except OSError as exc:
-            raise TargetError(f"{where}.command {command!r} cannot start: {exc}") from None
+            raise TargetError(f"{where}.command {self.masked(repr(command))} cannot start: "
+                              f"{exc}") from None
         deadline = time.monotonic() + app.ready_timeout
         while True:
             if self._proc.poll() is not None:
+                # The filled command may carry the webhook secret or a key: never printed whole.
                 raise TargetError(f"{where}.command: the app exited with code "
                                   f"{self._proc.returncode} before {url} answered.\n"
-                                  f"  command: {shlex.join(command)}\n{self.log_tail()}")
+                                  f"  command: {self.masked(shlex.join(command))}\n"
+                                  f"{self.log_tail()}")
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TargetError(f"{where}.ready_url {url} did not answer within "
@@ -152,7 +156,11 @@ class HttpTarget:
         tail = text.splitlines()[-lines:]
         if not tail:
             return "app log: (empty)"
-        return "app log (last lines):\n" + "\n".join(f"  | {t}" for t in tail)
+        return "app log (last lines):\n" + "\n".join(f"  | {self.masked(t)}" for t in tail)
+
+    def masked(self, text: str) -> str:
+        """text with this run's secrets, any key-shaped token and url passwords masked."""
+        return mask_text(text, (self.values["webhook_secret"], self.values["stripe_secret_key"]))
 
     def _tail_if_app(self) -> str:
         return f"\n{self.log_tail()}" if self._proc is not None else ""
@@ -300,14 +308,15 @@ class HttpTarget:
             try:
                 self._engine = create_engine(url)
             except Exception as exc:  # any bad URL becomes a config error
-                raise ConfigError(f"{where}.database {url!r}: {exc}") from None
+                raise ConfigError(f"{where}.database {mask_url(url)!r}: "
+                                  f"{self.masked(str(exc))}") from None
         out: dict[str, Any] = {}
         params = {"customer_id": customer_id}
         try:
             conn = self._engine.connect()
         except SQLAlchemyError as exc:
-            raise ConfigError(f"{where}.database {url!r} cannot be opened: "
-                              f"{_sql_reason(exc)}") from None
+            raise ConfigError(f"{where}.database {mask_url(url)!r} cannot be opened: "
+                              f"{self.masked(_sql_reason(exc))}") from None
         with conn:
             for key in ("plan", "subscriptions", "paid_invoices"):
                 query = getattr(spec, key)
@@ -316,8 +325,9 @@ class HttpTarget:
                 try:
                     rows = conn.execute(text(query), params).mappings().all()
                 except SQLAlchemyError as exc:
-                    raise ConfigError(f"{where}.{key} failed: {_sql_reason(exc)}\n"
-                                      f"  query: {query}\n  database: {url}") from None
+                    raise ConfigError(f"{where}.{key} failed: {self.masked(_sql_reason(exc))}"
+                                      f"\n  query: {query}\n  database: {mask_url(url)}"
+                                      ) from None
                 if key == "plan":
                     out["plan"] = next(iter(rows[0].values())) if rows else "free"
                 elif key == "subscriptions":

@@ -23,7 +23,7 @@ class CaseContext:
     """What a target is told at the start of each case (scenario x version x delivery)."""
 
     api_version: str
-    webhook_secret: str
+    webhook_secret: str = field(repr=False)
     catalog: Catalog
     fake: Any  # harness.fake_stripe.FakeStripe
     label: str = ""

@@ -101,7 +101,7 @@ def test_the_replay_command_reproduces_the_same_failure(capsys):
     (["run", "--mutant", "nope"], "unknown mutant 'nope'"),
     (["events", "upgrade", "--api-version", "2023-01-01"], "unknown Stripe API version"),
     (["run", "--config", "does/not/exist.toml"], "does/not/exist.toml: target file not found"),
-    (["events", "upgrade", "--catalog", "missing.yaml"], "missing.yaml: file not found"),
+    (["events", "upgrade", "--catalog", "missing.yaml"], "missing.yaml: catalog not found"),
 ])
 def test_bad_usage_exits_2_with_a_message_naming_the_problem(capsys, argv, words):
     code, _, err = run_cli(capsys, *argv)

@@ -56,14 +56,14 @@ def stop(proc: subprocess.Popen) -> None:
 def test_play_forwards_signed_events_and_answers_the_report(service, tmp_path, token):
     app, webhook_url = start_python_app(service, tmp_path, token)
     try:
-        r = httpx.post(f"{service.url}/_harness/play", timeout=60,
+        r = httpx.post(f"{service.url}/_harness/play", timeout=60, headers=service.token_header,
                        data={"scenario": "upgrade", "delivery": "in_order",
                              "webhook_url": webhook_url})
         report = r.json()
         assert r.status_code == 200 and report["ok"], report
         assert report["scenario"] == "upgrade" and report["api_version"] == "2025-03-31.basil"
         assert report["replay"].startswith(f"curl -s -X POST {service.url}/_harness/play")
-        listed = httpx.get(f"{service.url}/_harness/events").json()
+        listed = httpx.get(f"{service.url}/_harness/events", headers=service.token_header).json()
         genuine = [d for d in listed["deliveries"] if d["genuine"]]
         assert len(listed["events"]) == report["events"] == len(genuine)
         assert all(d["status"] == 200 for d in genuine)
@@ -73,14 +73,17 @@ def test_play_forwards_signed_events_and_answers_the_report(service, tmp_path, t
         assert any(req.path.startswith("/v1/subscriptions/") for req in service.fake.requests)
     finally:
         stop(app)
-    assert httpx.post(f"{service.url}/_harness/reset").json() == {"ok": True}
-    assert httpx.get(f"{service.url}/_harness/events").json() == {"events": [], "deliveries": []}
+    auth = service.token_header
+    assert httpx.post(f"{service.url}/_harness/reset", headers=auth).json() == {"ok": True}
+    assert httpx.get(f"{service.url}/_harness/events", headers=auth).json() == {
+        "events": [], "deliveries": []}
 
 
 def test_play_reports_an_app_that_refuses_events(service, tmp_path, token):
     app, webhook_url = start_python_app(service, tmp_path, token, bug="period_top_level")
     try:
-        report = httpx.post(f"{service.url}/_harness/play", timeout=60, json={
+        report = httpx.post(f"{service.url}/_harness/play", timeout=60,
+                            headers=service.token_header, json={
             "scenario": "upgrade", "delivery": "shuffled", "webhook_url": webhook_url}).json()
     finally:
         stop(app)
@@ -105,7 +108,7 @@ def test_play_without_a_webhook_url_keeps_the_events(service):
 ])
 def test_a_wrong_play_request_is_answered_with_a_stripe_shaped_error(service, data, status,
                                                                       message):
-    r = httpx.post(f"{service.url}/_harness/play", data=data)
+    r = httpx.post(f"{service.url}/_harness/play", data=data, headers=service.token_header)
     assert r.status_code == status
     assert message in r.json()["error"]["message"]
 
@@ -121,12 +124,13 @@ def test_serve_command_prints_the_environment_and_stops_on_ctrl_c(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         env = {}
-        while len(env) < 3:
+        while len(env) < 4:
             line = proc.stdout.readline()
             assert line, proc.stderr.read()
             key, _, value = line.strip().partition("=")
             env[key] = value
-        assert set(env) == {"STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET"}
+        assert set(env) == {"STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET",
+                            "PORTAL_HARNESS_TOKEN"}
         assert env["STRIPE_WEBHOOK_SECRET"].startswith("whsec_")
         health = httpx.get(f"{env['STRIPE_API_BASE']}/_harness/health").json()
         assert health["api_version"] == "2025-03-31.basil"

@@ -150,7 +150,7 @@ def test_a_scenario_named_unlike_its_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_missing_scenario_file_is_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"nope\.yaml: file not found"):
+    with pytest.raises(ConfigError, match=r"nope\.yaml: scenario file not found"):
         load_scenario(tmp_path / "nope.yaml")
 
 
