@@ -20,6 +20,7 @@ from pydantic.functional_validators import field_validator, model_validator
 
 from ..errors import StreamError
 from ..files import MAX_JSON_DEPTH, MAX_STREAM_BYTES, check_depth, load_json
+from .states import TrackedLater
 
 FORMAT = "portal-harness/events@1"
 _TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
@@ -48,17 +49,14 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class SubscriptionState(_Strict):
+class SubscriptionState(TrackedLater, _Strict):
     """What the app should believe about one subscription at a checkpoint."""
-
     status: str
     price_id: str
     current_period_end: int | None
     cancel_at_period_end: bool
     paused: bool
     collection_paused: bool
-    quantity: int | None = None  # absent from cassettes recorded before it was tracked
-    cancellation_feedback: str | None = None
 
 
 class BillingState(_Strict):
@@ -127,8 +125,7 @@ class EventStream(_Strict):
 
     def to_json(self) -> str:
         """The cassette text: pretty-printed, envelope keys in a fixed order, events verbatim."""
-        return json.dumps(_drop_untracked(self.model_dump(mode="json")), indent=2,
-                          ensure_ascii=False) + "\n"
+        return json.dumps(self.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
     def dump(self, path: str | os.PathLike[str]) -> Path:
         """Write the cassette to `path` atomically (temp file, fsync, rename); returns the path."""
@@ -401,11 +398,3 @@ def _kind(value: object) -> str:
     if isinstance(value, bool | int | float):
         return "a boolean" if isinstance(value, bool) else "a number"
     return {list: "an array", str: "a string", type(None): "null"}.get(type(value), "a value")
-
-
-def _drop_untracked(data: dict[str, Any]) -> dict[str, Any]:
-    """An old cassette (no `quantity` tracked) writes back byte for byte."""
-    for sub in (s for c in data.get("checkpoints") or [] for st in c["expected"].values()
-                for s in st["subscriptions"].values() if s.get("quantity") is None):
-        sub.pop("quantity", None), sub.pop("cancellation_feedback", None)
-    return data
