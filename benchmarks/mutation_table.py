@@ -1,9 +1,10 @@
 """Mutation self-check table: how the contract catches each planted defect of the reference app.
 
-For every mutant in harness.targets.mutants.MUTANTS: the scenario matrix (every built-in scenario x the
-default API versions x the default delivery modes, in that order) and a fuzz campaign (as the ci
-hypothesis profile runs it: 100 examples). Prints a Markdown table: defect class, the checks
-that catch it, failing cases, seconds to the first failing case, and what the fuzzer finds.
+For every mutant in harness.targets.mutants.MUTANTS: the scenario matrix (every built-in
+scenario x the default API versions x the default delivery modes, in that order) and a fuzz
+campaign (as the ci hypothesis profile runs it: 100 examples). Prints a Markdown table: defect
+class, the checks that catch it, failing cases, seconds to the first failing case, and what the
+fuzzer finds.
 
     python benchmarks/mutation_table.py [--examples 100] [--seed 0] [--mutant NAME ...]
 """
@@ -15,8 +16,8 @@ import time
 from collections import Counter
 
 from harness.fuzz import Campaign
-from harness.targets.mutants import MUTANTS
 from harness.session import Session
+from harness.targets.mutants import MUTANTS
 
 
 def measure(name: str, examples: int, seed: int) -> dict:

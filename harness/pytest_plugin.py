@@ -86,7 +86,9 @@ def _matrix(config: pytest.Config) -> _Matrix:
             if mode not in MODES:
                 raise ConfigError(f"--harness-delivery {mode!r}: choose from {', '.join(MODES)}")
     except ConfigError as exc:
-        raise pytest.UsageError(f"portal-harness: {exc}") from None
+        from harness.masking import mask_text
+
+        raise pytest.UsageError(f"portal-harness: {mask_text(str(exc))}") from None
     keys = tuple((sc.name, v, d) for sc in scenarios for v in versions for d in modes)
     return _Matrix(target.path, keys)
 

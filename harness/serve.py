@@ -217,20 +217,21 @@ class StripeService:
         except HarnessError as exc:
             return 400, _error(str(exc))
 
-    def play(self, scenario: str, *, api_version: str | None = None, seed: int | str | None = None,
-             delivery: str = "in_order", webhook_url: str | None = None,
-             billing_mode: str | None = None) -> dict[str, Any]:
+    def play(self, scenario: str | Scenario, *, api_version: str | None = None,
+             seed: int | str | None = None, delivery: str = "in_order",
+             webhook_url: str | None = None, billing_mode: str | None = None) -> dict[str, Any]:
         """Play one scenario now and forward its signed events; gives the case's report."""
         if delivery not in MODES:
-            raise ConfigError(f"delivery {delivery!r}: choose from {', '.join(MODES)}")
+            raise ConfigError(f"delivery {str(delivery)[:40]!r}: choose from {', '.join(MODES)}")
         try:
             seed = self.seed if seed in (None, "") else int(seed)
-        except ValueError:
-            raise ConfigError(f"seed {seed!r} is not a whole number") from None
+        except (ValueError, TypeError):
+            raise ConfigError(f"seed {str(seed)[:40]!r} is not a whole number") from None
         url = webhook_url or self.webhook_url
         if url is not None:
             self.access.check_webhook_url(url)
-        case = Case(self.scenario(scenario), check_version(api_version or self.api_version),
+        chosen = scenario if isinstance(scenario, Scenario) else self.scenario(scenario)
+        case = Case(chosen, check_version(api_version or self.api_version),
                     delivery, seed=seed, billing_mode=billing_mode or self.billing_mode)
         with self._play_lock:
             target = ForwardTarget(url, self.webhook_secret, self.deliveries, self.events)
@@ -296,12 +297,15 @@ def _fields(query: str, headers: Mapping[str, str], body: bytes) -> dict[str, An
                 raise ConfigError("the request body is nested too deeply") from None
             if not isinstance(data, dict):
                 raise ConfigError("the request body must be a JSON object")
+            wrong = [k for k, v in data.items() if not isinstance(v, str | int | type(None))]
+            if wrong:
+                raise ConfigError(f"field {str(wrong[0])[:40]!r} must be a string")
             fields.update(data)
         else:
             fields.update(parse_qsl(body.decode("utf-8", "replace")))
     unknown = sorted(set(fields) - set(_PLAY_FIELDS))
     if unknown:
-        raise ConfigError(f"unknown field {unknown[0]!r}; known: {', '.join(_PLAY_FIELDS)}")
+        raise ConfigError(f"unknown field {unknown[0][:40]!r}; known: {', '.join(_PLAY_FIELDS)}")
     if not fields.get("scenario"):
         raise ConfigError("the field 'scenario' is required (see `portal-harness scenarios`)")
     return fields

@@ -9,7 +9,6 @@ signal raises `Terminated` in the main thread, so cleanup runs; later ones wait 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 import threading
@@ -66,14 +65,18 @@ def install(on_signal: Callable[[int], None] | None = None) -> dict[Any, Any]:
     previous_hook = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
-        # Raised while Python ran a __del__ or a GC callback, the exception was dropped: deliver
-        # the signal again, to be raised where it can stop the run.
-        nonlocal fired
-        if isinstance(info.exc_value, Terminated):
-            fired = False
-            resend = threading.Timer(0.01, os.kill, (os.getpid(), info.exc_value.signum))
-            resend.daemon = True
-            resend.start()
+        # Raised while Python ran a __del__ or a GC callback, the exception was dropped: raise it
+        # again shortly (a one-off alarm, handled in the main thread), where it can stop the run.
+        if isinstance(info.exc_value, Terminated) and hasattr(signal, "setitimer"):
+            signum = info.exc_value.signum
+            before = signal.getsignal(signal.SIGALRM)
+
+            def again(*_: Any) -> None:
+                signal.signal(signal.SIGALRM, before if before is not None else signal.SIG_DFL)
+                raise Terminated(signum)
+
+            signal.signal(signal.SIGALRM, again)
+            signal.setitimer(signal.ITIMER_REAL, 0.05)
             return
         previous_hook(info)
 

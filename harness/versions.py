@@ -70,7 +70,8 @@ def check_version(version: str) -> str:
     """Return `version` if Stripe publishes it, else raise ConfigError listing the choices."""
     if version not in KNOWN_VERSIONS:
         raise ConfigError(
-            f"unknown Stripe API version {version!r}; supported: {', '.join(KNOWN_VERSIONS)}"
+            f"unknown Stripe API version {str(version)[:40]!r}; supported: "
+            f"{', '.join(KNOWN_VERSIONS)}"
         )
     return version
 

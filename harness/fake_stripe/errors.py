@@ -17,8 +17,11 @@ class StripeApiError(Exception):
 
     def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
                  code: str | None = None, param: str | None = None,
-                 logged: bool = True) -> None:
+                 logged: bool = True, gap: str | None = None) -> None:
         super().__init__(message)
+        # Why the harness could not serve a request Stripe would have served (an endpoint or
+        # a parameter the fake lacks, or a bug of its own); None for Stripe's own refusals.
+        self.gap = gap
         self.logged = logged  # Stripe links its request log only for requests it attributes
         self.status = status
         self.message = message
@@ -81,10 +84,10 @@ def not_one_of(param: str, choices: list[str] | tuple[str, ...]) -> StripeApiErr
     return invalid(f"Invalid {param}: must be one of {listed}", param)
 
 
-def unrecognized_url(method: str, path: str) -> StripeApiError:
+def unrecognized_url(method: str, path: str, *, gap: str | None = None) -> StripeApiError:
     return StripeApiError(
         404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
-        "or we can help at https://support.stripe.com/.", logged=False)
+        "or we can help at https://support.stripe.com/.", logged=False, gap=gap)
 
 
 def no_api_key() -> StripeApiError:
@@ -113,4 +116,4 @@ def mask_key(key: str) -> str:
 def internal(exc: BaseException) -> StripeApiError:
     """A bug in the fake: a 500 that names it (and is re-raised by FakeStripe.check())."""
     return StripeApiError(500, f"An unknown error occurred in the fake Stripe: {exc!r}",
-                          type="api_error")
+                          type="api_error", gap=f"the fake Stripe API failed: {exc!r}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..render import render, render_event
@@ -34,6 +34,7 @@ class Call:
     params: dict[str, Any]
     api_version: str
     match: re.Match[str]
+    notes: list[str] = field(default_factory=list)  # gap notes: what the fake could not honour
 
     def render(self, obj: Any) -> dict[str, Any]:
         return render(obj, self.api_version, self.world.catalog)
@@ -89,9 +90,27 @@ def as_int(value: Any, param: str, *, low: int | None = None, high: int | None =
 # -- expand ------------------------------------------------------------------------------------
 
 
+# Stores the fidelity side of the World may hold (payments); searched when present.
+_OPTIONAL_STORES = ("payment_intents", "charges", "refunds", "balance_transactions",
+                    "invoice_payments", "subscription_schedules")
+_API_STORES = ("products", "prices", "features", "webhook_endpoints", "portal_configurations")
+
+# Fields Stripe leaves out unless expanded (https://docs.stripe.com/expand#includable-properties):
+# (object type, field) -> a function of the call and the rendered object giving the value.
+INCLUDABLE: dict[tuple[str, str], Callable[[Call, dict[str, Any]], Any]] = {}
+
+
 def find_object(world: World, object_id: str) -> Any:
-    for store in _STORES:
-        obj = getattr(world, store).get(object_id)
+    for store in _STORES + _OPTIONAL_STORES:
+        obj = getattr(world, store, {}).get(object_id)
+        if obj is not None:
+            return obj
+    if object_id.startswith(("prod", "price")):
+        from ..sim.api_writes import seed_catalog
+
+        seed_catalog(world)
+    for store in _API_STORES:
+        obj = getattr(world.api, store).get(object_id)
         if obj is not None:
             return obj
     return None
@@ -118,6 +137,9 @@ def _expand(call: Call, node: Any, parts: list[str], path: str) -> None:
             _expand(call, item, parts, path)
         return
     key, rest = parts[0], parts[1:]
+    include = INCLUDABLE.get((node.get("object", ""), key)) if isinstance(node, dict) else None
+    if include is not None and not isinstance(node.get(key), dict):
+        node[key] = include(call, node)
     if not isinstance(node, dict) or key not in node:
         raise errors.invalid(f"This property cannot be expanded ({path}).")
     value = node[key]
@@ -137,8 +159,7 @@ def retrieve(store: str, noun: str) -> Handler:
     """GET /v1/<resource>/{id}: 404 resource_missing ("No such subscription: 'sub_x'")."""
 
     def handler(call: Call) -> dict[str, Any]:
-        allow(call.params, {"expand"})
-        object_id = call.match["id"]
+        object_id = next(iter(call.match.groupdict().values()))
         obj = getattr(call.world, store).get(object_id)
         if obj is None:
             raise errors.no_such(noun, object_id, "id", status=404)
@@ -148,19 +169,18 @@ def retrieve(store: str, noun: str) -> Handler:
     return handler
 
 
-def retrieve_event(call: Call) -> dict[str, Any]:
-    """GET /v1/events/{id}.
+def event_version(call: Call, event: Any) -> str:
+    """The version an event was rendered in when Stripe created it: the account's default
+    (https://docs.stripe.com/api/events/object: "The contents of data never change")."""
+    return getattr(event, "api_version", None) or call.world.api_version
 
-    Stripe renders an event once, in the version current when it was created, and never again
-    (https://docs.stripe.com/api/events/object: "The contents of data never change"). The fake
-    renders it in the request's version instead, which is the same thing whenever the app and
-    its webhook endpoint share a version, and lets a test read one event in several versions.
-    """
-    allow(call.params, {"expand"})
+
+def retrieve_event(call: Call) -> dict[str, Any]:
+    """GET /v1/events/{id}, in the event's own version whatever the request's Stripe-Version."""
     event = call.world.event(call.match["id"])
     if event is None:
         raise errors.no_such("event", call.match["id"], "id", status=404)
-    return expand(call, render_event(event, call.api_version, call.world.catalog))
+    return expand(call, render_event(event, event_version(call, event), call.world.catalog))
 
 
 # -- list --------------------------------------------------------------------------------------
@@ -171,11 +191,16 @@ SUBSCRIPTION_STATUSES = ("active", "all", "canceled", "ended", "incomplete",
 INVOICE_STATUSES = ("draft", "open", "paid", "uncollectible", "void")
 
 
+def created_of(obj: Any) -> int:
+    """When an object was made (invoice items call it `date`)."""
+    return getattr(obj, "created", None) or getattr(obj, "date", 0)
+
+
 def page(call: Call, objects: list[Any], url: str, noun: str) -> dict[str, Any]:
     """A list object, newest first, cut by limit / starting_after / ending_before."""
     params = call.params
     limit = as_int(params.get("limit", "10"), "limit", low=1, high=100)
-    ordered = sorted(reversed(objects), key=lambda o: o.created, reverse=True)
+    ordered = sorted(reversed(objects), key=created_of, reverse=True)
     ids = [o.id for o in ordered]
     if "starting_after" in params and "ending_before" in params:
         raise errors.invalid("You may only specify one of these parameters: ending_before, "
@@ -211,7 +236,6 @@ def _customer_filter(call: Call) -> str | None:
 def list_subscriptions(call: Call) -> dict[str, Any]:
     """GET /v1/subscriptions. Without `status`, every subscription but canceled ones
     (https://docs.stripe.com/api/subscriptions/list); `ended` is canceled or incomplete_expired."""
-    allow(call.params, _LIST_PARAMS | {"customer", "price", "status"})
     customer = _customer_filter(call)
     status = as_string(call.params.get("status", "default"), "status")
     if status != "default" and status not in SUBSCRIPTION_STATUSES:
@@ -232,7 +256,6 @@ def list_subscriptions(call: Call) -> dict[str, Any]:
 
 def list_invoices(call: Call) -> dict[str, Any]:
     """GET /v1/invoices, filtered by customer, subscription and status."""
-    allow(call.params, _LIST_PARAMS | {"customer", "subscription", "status"})
     customer = _customer_filter(call)
     subscription = call.params.get("subscription")
     status = call.params.get("status")

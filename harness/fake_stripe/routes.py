@@ -1,8 +1,10 @@
 """The routing table of the fake Stripe: (method, path pattern, handler), read top to bottom.
 
-Stripe's own endpoints live under /v1 and need the API key; the harness's control routes live
-under /_harness and need none. To serve another endpoint, add a `Route` here (or call
-`FakeStripe.add_route` on one instance).
+Stripe's own endpoints live under /v1 and need the API key; each is named by the path template
+stripe-python calls (`/v1/customers/{customer}`), so its parameters are checked against the SDK's
+own definitions before the handler runs (`sdk_spec`, `validate`). The harness's control routes
+live under /_harness and need none. To serve another endpoint, add it to a module in
+`resources/` (or call `FakeStripe.add_route` on one instance).
 """
 
 from __future__ import annotations
@@ -11,8 +13,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from . import handlers, portal
 from .handlers import Call, Handler
+from .sdk_spec import specificity, template_pattern
 
 CONTROL_PREFIX = "/_harness/"
 
@@ -22,16 +24,26 @@ class Route:
     method: str
     pattern: re.Pattern[str]
     handler: Handler
+    template: str | None = None  # the SDK's path template; None for harness-only routes
+    stateful: bool = False  # writes change the World and emit Stripe's events
+    honours: frozenset[str] | None = None  # top-level params acted on; None: all of them
 
     @classmethod
     def of(cls, method: str, pattern: str, handler: Handler) -> Route:
         return cls(method.upper(), re.compile(pattern), handler)
 
+    @classmethod
+    def sdk(cls, method: str, template: str, handler: Handler, *, stateful: bool = False,
+            honours: set[str] | frozenset[str] | None = None) -> Route:
+        """A Stripe endpoint named by the template stripe-python uses for it."""
+        return cls(method.upper(), template_pattern(template), handler, template, stateful,
+                   None if honours is None else frozenset(honours) | {"expand"})
+
     def match(self, method: str, path: str) -> re.Match[str] | None:
         return self.pattern.fullmatch(path) if method == self.method else None
 
     def describe(self) -> str:
-        return f"{self.method} {self.pattern.pattern}"
+        return f"{self.method} {self.template or self.pattern.pattern}"
 
 
 def health(call: Call) -> dict[str, Any]:
@@ -40,24 +52,14 @@ def health(call: Call) -> dict[str, Any]:
             "requests": len(call.fake.requests)}
 
 
-_ID = r"(?P<id>[^/]+)"
+def _stripe_routes() -> tuple[Route, ...]:
+    from .resources import ROUTES as served
+
+    # Literal segments before placeholders, so /v1/customers/search wins over /{customer}.
+    return tuple(sorted(served, key=lambda r: specificity(r.template or "")))
+
 
 ROUTES: tuple[Route, ...] = (
-    Route.of("POST", r"/v1/billing_portal/sessions", portal.create_portal_session),
-    Route.of("GET", r"/v1/subscriptions", handlers.list_subscriptions),
-    Route.of("GET", rf"/v1/subscriptions/{_ID}",
-             handlers.retrieve("subscriptions", "subscription")),
-    Route.of("GET", r"/v1/invoices", handlers.list_invoices),
-    Route.of("GET", rf"/v1/invoices/{_ID}", handlers.retrieve("invoices", "invoice")),
-    Route.of("GET", rf"/v1/customers/{_ID}", handlers.retrieve("customers", "customer")),
-    Route.of("GET", rf"/v1/payment_methods/{_ID}",
-             handlers.retrieve("payment_methods", "PaymentMethod")),
-    Route.of("GET", rf"/v1/invoiceitems/{_ID}",
-             handlers.retrieve("invoice_items", "invoiceitem")),
-    Route.of("GET", rf"/v1/checkout/sessions/{_ID}",
-             handlers.retrieve("checkout_sessions", "checkout.session")),
-    Route.of("GET", rf"/v1/setup_intents/{_ID}",
-             handlers.retrieve("setup_intents", "setupintent")),
-    Route.of("GET", rf"/v1/events/{_ID}", handlers.retrieve_event),
+    *_stripe_routes(),
     Route.of("GET", r"/_harness/health", health),
 )

@@ -16,11 +16,13 @@ import string
 import threading
 from collections import deque
 from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 import stripe
 
+from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
 from ..errors import ConfigError
 from ..sim import World
 from ..versions import KNOWN_VERSIONS, check_version
@@ -29,6 +31,7 @@ from .errors import StripeApiError
 from .forms import MAX_BODY_BYTES, decode_form
 from .handlers import Call, Handler
 from .routes import CONTROL_PREFIX, ROUTES, Route
+from .served import api_request, check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
 
 # The request log and the idempotency cache keep this many entries, oldest dropped first.
@@ -51,6 +54,9 @@ class LoggedRequest:
     idempotency_key: str | None = None
     response: dict[str, Any] = field(default_factory=dict, repr=False)
     replayed: bool = False  # answered from the idempotency cache
+    # Why the harness could not serve it (an unknown route, a parameter Stripe accepts that the
+    # fake refuses, a bug of the fake); None for a served request or one of Stripe's own 4xx.
+    gap: str | None = None
 
     @property
     def error(self) -> dict[str, Any] | None:
@@ -67,12 +73,15 @@ class FakeStripe:
     def __init__(self, world: World, *, api_key: str = "sk_test_harness",
                  default_api_version: str | None = None,
                  configurations: tuple[str, ...] = (),
+                 webhook_secret: str | None = None,
                  max_requests: int = MAX_LOGGED_REQUESTS) -> None:
         if default_api_version is not None:
             check_version(default_api_version)
         self.api_key = api_key
         self.default_api_version = default_api_version
         self.extra_configurations = tuple(configurations)
+        # What POST /v1/webhook_endpoints hands out: the secret the harness signs with.
+        self.webhook_secret = webhook_secret or DEFAULT_WEBHOOK_SECRET
         self.routes: list[Route] = list(ROUTES)
         self.max_requests = max_requests
         self.lock = threading.RLock()
@@ -109,6 +118,12 @@ class FakeStripe:
                                f"{found[1:]!r}")
             raise first
 
+    @property
+    def gaps(self) -> list[LoggedRequest]:
+        """The logged requests the harness could not serve (each with its `gap`)."""
+        with self.lock:
+            return [r for r in self.requests if r.gap is not None]
+
     def requests_to(self, path: str, *, method: str | None = None) -> list[LoggedRequest]:
         """Logged requests whose path equals `path` (or fully matches it as a regex)."""
         pattern = re.compile(path if path.startswith("^") else re.escape(path))
@@ -136,6 +151,7 @@ class FakeStripe:
             request_id = "req_" + self._token(14)
             version: str | None = None
             replayed_from: str | None = None
+            gap: str | None = None
             try:
                 if not path.startswith(CONTROL_PREFIX):
                     self._authenticate(lowered)
@@ -148,8 +164,13 @@ class FakeStripe:
                     status, payload, replayed_from = self._replay(cached, idem, method, path,
                                                                   params)
                 else:
+                    gap = check_request(route, params, version)
                     call = Call(self, self.world, method, path, params, version, match)
-                    result = route.handler(call)
+                    writing = method != "GET"
+                    with api_request(self.world, request_id, idem) if writing else nullcontext():
+                        result = route.handler(call)
+                    if call.notes:
+                        gap = "; ".join(n for n in (gap, *call.notes) if n)
                     status, payload = result if isinstance(result, tuple) else (200, result)
                     if idem and 200 <= status < 300:  # Stripe saves results that executed
                         if len(self._idempotent) >= self.max_requests:  # forget the oldest
@@ -158,10 +179,12 @@ class FakeStripe:
                                                   request_id)
             except StripeApiError as exc:
                 status, payload = exc.status, exc.body(request_id, self.world.now)
+                gap = exc.gap
             except Exception as exc:  # a bug in the fake: answer 500, re-raise in check()
                 self.errors.append(exc)
                 failure = errors.internal(exc)
                 status, payload = failure.status, failure.body(request_id, self.world.now)
+                gap = failure.gap
             out_headers = {
                 "Content-Type": "application/json",
                 "Request-Id": request_id,
@@ -176,7 +199,7 @@ class FakeStripe:
                 out_headers["Stripe-Should-Retry"] = "false"
             self.requests.append(LoggedRequest(
                 method, path, params, version, sent_version, status, request_id, idem,
-                payload, replayed_from is not None))
+                payload, replayed_from is not None, gap))
         return status, out_headers, json.dumps(payload).encode("utf-8")
 
     def _token(self, n: int) -> str:
@@ -225,11 +248,12 @@ class FakeStripe:
         return params
 
     def _route(self, method: str, path: str) -> tuple[Route, re.Match[str]]:
+        """The first route that serves the request, or Stripe's unknown-URL 404 (a gap)."""
         for route in self.routes:
             match = route.match(method, path)
             if match is not None:
                 return route, match
-        raise errors.unrecognized_url(method, path)
+        raise unserved(method, path)
 
     @staticmethod
     def _replay(cached: tuple[tuple[Any, ...], int, dict[str, Any], str], key: str,

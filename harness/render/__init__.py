@@ -10,6 +10,15 @@ from __future__ import annotations
 from typing import Any
 
 from ..sim import SimEvent
+from .api_objects import (
+    render_balance_transaction,
+    render_feature,
+    render_portal_configuration,
+    render_price_object,
+    render_product,
+    render_product_feature,
+    render_webhook_endpoint,
+)
 from .billing import render_invoice, render_invoice_item
 from .customers import (
     render_checkout_session,
@@ -33,6 +42,13 @@ _RENDERERS = {
     "payment_intent": render_payment_intent,
     "charge": render_charge,
     "invoice_payment": render_invoice_payment,
+    "product": render_product,
+    "price": render_price_object,
+    "entitlements.feature": render_feature,
+    "product_feature": render_product_feature,
+    "webhook_endpoint": render_webhook_endpoint,
+    "billing_portal.configuration": render_portal_configuration,
+    "balance_transaction": render_balance_transaction,
 }
 
 
@@ -90,12 +106,26 @@ def previous_attributes(before: dict[str, Any], after: dict[str, Any]) -> dict[s
 def stripe_order(value: Any) -> Any:
     """Stripe's key order at every depth: id, object, then the rest alphabetically."""
     if isinstance(value, dict):
-        head = [k for k in ("id", "object") if k in value]
-        rest = sorted(k for k in value if k not in ("id", "object"))
-        return {k: stripe_order(value[k]) for k in head + rest}
+        return _ordered(value)
     if isinstance(value, list):
         return [stripe_order(v) for v in value]
     return value
+
+
+def _ordered(value: dict[str, Any]) -> dict[str, Any]:
+    # The hot path of every rendered object: scalars are copied without a call.
+    out: dict[str, Any] = {}
+    for key in ("id", "object"):
+        if key in value:
+            out[key] = value[key]
+    for key in sorted(value):
+        if key in out:
+            continue
+        item = value[key]
+        kind = type(item)
+        out[key] = (_ordered(item) if kind is dict
+                    else [stripe_order(v) for v in item] if kind is list else item)
+    return out
 
 
 __all__ = ["previous_attributes", "render", "render_event", "stripe_order"]

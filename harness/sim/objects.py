@@ -188,14 +188,25 @@ class Invoice(_Snap):
 @dataclass
 class CheckoutSession(_Snap):
     id: str
-    customer: str
-    customer_email: str
+    customer: str | None
+    customer_email: str | None
     created: int
     subscription: str | None
     invoice: str | None
     amount_total: int
     currency: str = "usd"
     client_reference_id: str | None = None
+    # Sessions an app creates through the API start open and unpaid; the flows' own are complete.
+    status: str = "complete"
+    payment_status: str = "paid"
+    mode: str = "subscription"
+    url: str | None = None
+    success_url: str | None = None
+    cancel_url: str | None = None
+    line_items: list[dict[str, Any]] = field(default_factory=list)  # {id, price, quantity}
+    metadata: dict[str, str] = field(default_factory=dict)
+    expires_at: int | None = None
+    customer_creation: str | None = None
     kind = "checkout.session"
 
 

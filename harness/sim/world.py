@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import ScenarioError
 from ..scenario.catalog import Catalog
 from ..versions import check_version, default_billing_mode
+from .api_objects import ApiStores
 from .billing import (
     DEFAULT_FEEDBACK,
     DEFAULT_RETRY_SCHEDULE,
@@ -131,6 +132,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     charges: dict[str, Charge] = field(default_factory=dict)
     invoice_payments: dict[str, InvoicePayment] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
+    api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
     def __post_init__(self) -> None:
         check_version(self.api_version)

@@ -267,9 +267,9 @@ class HttpTarget:
                               f"{r.text[:200]}")
         try:
             data = r.json()
-        except json.JSONDecodeError:
-            raise TargetError(f"{self.file.path}: [state].url {url} did not answer JSON: "
-                              f"{r.text[:200]!r}") from None
+        except (json.JSONDecodeError, RecursionError):
+            raise TargetError(f"{self.file.path}: [state].url {url} did not answer JSON it can "
+                              f"read (invalid or nested too deeply): {r.text[:200]!r}") from None
         if not isinstance(data, dict):
             raise TargetError(f"{self.file.path}: [state].url {url} answered a JSON "
                               f"{type(data).__name__}, not an object")

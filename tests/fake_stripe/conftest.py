@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import stripe
@@ -43,3 +44,18 @@ def client(account: Account, transport: str) -> stripe.StripeClient:
     """A StripeClient pinned to the World's version, through the chosen transport."""
     return account.fake.stripe_client(over_http=transport == "http",
                                       stripe_version=account.world.api_version)
+
+
+@pytest.fixture
+def local() -> Iterator[Account]:
+    """The small World served in process only (for the per-endpoint tests)."""
+    world, customer, subscription = make_account()
+    fake = FakeStripe(world)
+    yield Account(world, fake, customer, subscription)
+    fake.check()
+
+
+@pytest.fixture
+def v1(local: Account) -> Any:
+    """`client.v1` of a StripeClient on `local`, pinned to the World's version."""
+    return local.fake.stripe_client(stripe_version=local.world.api_version).v1

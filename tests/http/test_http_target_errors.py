@@ -215,3 +215,24 @@ def test_app_that_crashes_during_the_run_shows_its_log(capsys, write_target, tmp
     assert "the app exited with code 2 during the run" in err
     assert "| panic: cannot read property 'items' of undefined" in err
     no_leftovers()
+
+
+def test_an_app_answering_deeply_nested_state_json_is_a_clear_error(httpserver, tmp_path,
+                                                                     capsys):
+    httpserver.expect_request("/webhooks", method="POST").respond_with_data("ok")
+    httpserver.expect_request("/state").respond_with_data(
+        "[" * 100_000 + "]" * 100_000, content_type="application/json")
+    path = tmp_path / "target.toml"
+    path.write_text(f"""
+[webhook]
+url = "{httpserver.url_for('/webhooks')}"
+[plans]
+basic = ["price_basic_monthly"]
+[state]
+url = "{httpserver.url_for('/state')}?customer_id={{customer_id}}"
+""")
+    code = main(["run", "--config", str(path), "--scenario", "checkout",
+                 "--delivery", "in_order", "--api-version", "2025-03-31.basil"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "[state].url" in err and "nested too deeply" in err

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -156,3 +157,15 @@ def test_a_deeply_nested_json_play_body_is_a_400(service):
         **service.token_header, "Content-Type": "application/json"},
         content=b"[" * 100_000 + b"]" * 100_000)
     assert r.status_code == 400
+
+
+@pytest.mark.parametrize("body", [
+    {"scenario": {"nested": True}}, {"scenario": "checkout", "webhook_url": ["x"]},
+    {"scenario": "checkout", "seed": "9" * 5000},
+    {"scenario": "checkout", "api_version": "v" * 5000},
+    {"scenario": "checkout", "delivery": "d" * 5000}, {"x" * 5000: 1},
+])
+def test_wrong_play_fields_are_400s_that_do_not_echo_them(service, body):
+    r = httpx.post(f"{service.url}/_harness/play", headers=service.token_header, json=body)
+    assert r.status_code == 400
+    assert not re.search(r"(.)\1{99}", r.json()["error"]["message"])  # never echoed whole

@@ -1,0 +1,14 @@
+"""The Stripe endpoints the fake serves, one module per resource; `ROUTES` gathers them.
+
+Each module's `ROUTES` names endpoints by the path template stripe-python calls, so the SDK's
+own parameter definitions validate every request before a handler sees it.
+"""
+
+from __future__ import annotations
+
+from . import catalog, checkout, customers, events, invoices, payments, subscriptions
+
+ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
+          *invoices.ROUTES, *payments.ROUTES, *events.ROUTES)
+
+__all__ = ["ROUTES"]
