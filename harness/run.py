@@ -14,11 +14,12 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .checks.faults import HARNESS, request_marker, requests_since
 from .checks.invariants import Violation, compare_state
 from .checks.report import CaseResult, CheckpointResult, RunReport
 from .delivery.plan import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
 from .delivery.signing import DEFAULT_WEBHOOK_SECRET, sign_payload, tampered_deliveries
-from .errors import ScenarioError
+from .errors import AppExitedError, ScenarioError
 from .render.events import Event, matches
 from .scenario.catalog import Catalog, default_catalog
 from .scenario.files import Scenario
@@ -86,6 +87,20 @@ class Runner:
             raise
         result.billing_mode = sim.billing_mode
         self.fake.world = sim.world
+        self._current = "starting the case"
+        self._partial: list[Attempt] = []
+        try:
+            self._play(case, sim, result)
+        except AppExitedError as exc:  # the app died: its defect, named with case and event
+            result.timeline.extend(self._partial)
+            result.violations.append(Violation(
+                "app.exited", f"the app exited (code {exc.returncode}) in case {result.label} "
+                f"while {self._current}.\n{exc.log_tail}", None, None, "running",
+                f"exited with code {exc.returncode}"))
+            result.stopped = True
+        return self.finish_case(result, started)
+
+    def _play(self, case: Case, sim: Simulator, result: CaseResult) -> None:
         self.begin_case(case.api_version, list(sim.customers.values()), label=result.label)
         segments = sim.segments()
         events: list[Event] = []
@@ -103,20 +118,24 @@ class Runner:
                 schedule = plan(case.delivery, by_segment, case.seed,
                                 total=len(case.scenario.checkpoints))
             if not checked_security and new:
+                self._current = "sending tampered deliveries (security checks)"
                 result.violations += self.security_checks(new)
                 checked_security = True
             index = seg.index
             attempts = self.deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
+            self._partial = []
             pending = bool(schedule.pending_after(index, by_segment))
-            result.checkpoints.append(self.check_checkpoint(seg, sim.customers.values(), pending))
+            self._current = f"reading the app's state at checkpoint {seg.checkpoint!r}"
+            result.checkpoints.append(self.check_checkpoint(seg, sim.customers.values(), pending,
+                                                            billing_mode=sim.billing_mode))
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
+            self._current = "probing the portal route"
             result.violations += self._portal_checks(sim)
-        return self.finish_case(result, started)
 
     # -- the seam: what replaying a stream or fuzzing needs of one case -------------------------
 
@@ -125,17 +144,22 @@ class Runner:
         """Tell the target a case starts (version, secret, the fake API) and seed its users."""
         self._swallowed: list[Violation] = []
         self._customer_ids = [c.customer_id for c in customers]
+        self._mark = request_marker(self.fake)  # the fake API's log from here is this case's
         self.target.start_case(CaseContext(api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=label))
         for c in customers:
+            self._current = f"seeding user {c.user_id} ([seed])"
             self.target.seed(c.user_id, c.email, c.customer_id)
 
     def finish_case(self, result: CaseResult, started: float) -> CaseResult:
-        """Gather the delivery and checkpoint violations into `result` and settle its verdict."""
+        """Gather the delivery and checkpoint violations into `result` and settle its verdict;
+        requests the fake Stripe API could not serve come first, as the harness's faults."""
         result.violations = (delivery_violations(result.timeline) + self._swallowed
                              + result.violations)
         for cp in result.checkpoints:
             result.violations += cp.violations
+        result.violations = _with_gaps(result.violations, result.timeline,
+                                       requests_since(self.fake, getattr(self, "_mark", None)))
         result.ok = not result.violations
         result.duration = time.perf_counter() - started
         return result
@@ -150,6 +174,7 @@ class Runner:
             heapq.heappush(queue, (clock, seq, p, 1))
         seq = len(planned)
         out: list[Attempt] = []
+        self._partial = out  # what reached the app, should it exit mid-delivery
         while queue:
             at, _, p, number = heapq.heappop(queue)
             ev = events[p.event]
@@ -157,6 +182,8 @@ class Runner:
             if fate == "fault" and not hasattr(self.target, "deliver_with_fault"):
                 fate = "lost"
             status = None
+            stripe_errors: tuple[str, ...] = ()
+            gaps: tuple[str, ...] = ()
             if fate != "lost":
                 headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
                            "Content-Type": "application/json; charset=utf-8",
@@ -170,9 +197,12 @@ class Runner:
                             f"and the app answered {status}, but part of it was saved",
                             checkpoint, None, before, self.states()))
                 else:
+                    self._current = f"delivering {ev.type} ({ev.id}), attempt {number}"
+                    mark = request_marker(self.fake)
                     status = self.target.deliver(ev.body, headers)
+                    stripe_errors, gaps = _api_trouble(requests_since(self.fake, mark))
             attempt = Attempt(ev.id, ev.type, ev.object_id, number, at, fate, status, segment,
-                              checkpoint, ev.created)
+                              checkpoint, ev.created, p.event, stripe_errors, gaps)
             out.append(attempt)
             if fate == "fault" and self.target.fault_fired and attempt.ok:
                 self._swallowed.append(Violation(
@@ -188,7 +218,7 @@ class Runner:
         return {cid: self.target.state(cid) for cid in self._customer_ids}
 
     def check_checkpoint(self, seg: Segment, customers: Iterable[SimCustomer],
-                         pending: bool) -> CheckpointResult:
+                         pending: bool, *, billing_mode: str | None = None) -> CheckpointResult:
         """Compare the app's state with `seg.expected` for each customer."""
         cp = CheckpointResult(seg.checkpoint, seg.index, settled=not pending,
                               expected=seg.expected)
@@ -196,7 +226,7 @@ class Runner:
             actual = self.target.state(c.customer_id)
             cp.actual[c.customer_id] = actual
             found = compare_state(seg.expected[c.customer_id], actual, customer=c.name,
-                                  checkpoint=seg.checkpoint)
+                                  checkpoint=seg.checkpoint, billing_mode=billing_mode)
             if pending:  # events still in flight: only what must hold at every moment
                 found = [v for v in found if v.check == "invoices.recorded_once"]
             cp.violations += found
@@ -224,7 +254,7 @@ class Runner:
     def _portal_checks(self, sim: Simulator) -> list[Violation]:
         from .checks.portal import portal_violations
 
-        return portal_violations(self.target, sim)
+        return portal_violations(self.target, sim, fake=self.fake)
 
     # -- many cases ---------------------------------------------------------------------------
 
@@ -232,11 +262,16 @@ class Runner:
             progress: Callable[[CaseResult], None] | None = None) -> RunReport:
         report = RunReport(seed=seed, target=self.target.name)
         started = time.perf_counter()
-        for case in cases:
+        cases = list(cases)
+        for number, case in enumerate(cases):
             res = self.run_case(case)
             report.results.append(res)
             if progress:
                 progress(res)
+            if res.stopped:  # the app is gone: nothing more can be played
+                report.stopped = (f"the app exited during {res.label}; the other "
+                                  f"{len(cases) - number - 1} cases were not played")
+                break
         report.duration = time.perf_counter() - started
         return report
 
@@ -250,23 +285,72 @@ class Runner:
 
 
 def delivery_violations(timeline: list[Attempt]) -> list[Violation]:
-    """Answers that are defects whatever the state: a 5xx, or an event never accepted."""
+    """Answers that are defects whatever the state: a 5xx, or an event never accepted. An
+    event the app failed while it met a harness gap is the harness's failure, not the app's."""
     out: list[Violation] = []
     crashed: set[str] = set()
+    gapped = {a.event_id for a in timeline if a.gaps}
     for a in timeline:
         if (a.status is not None and a.status >= 500 and a.fate != "fault"
-                and a.event_type not in crashed):
+                and a.event_type not in crashed and not a.gaps):
             crashed.add(a.event_type)
+            after = (f", after the fake Stripe API answered {'; '.join(a.stripe_errors)}"
+                     if a.stripe_errors else "")
             out.append(Violation("delivery.crashed", f"the app answered {a.status} to "
-                                 f"{a.event_type} ({a.event_id})", a.checkpoint, None, "2xx",
-                                 a.status))
+                                 f"{a.event_type} ({a.event_id}){after}", a.checkpoint, None,
+                                 "2xx", a.status))
     by_event: dict[str, list[Attempt]] = {}
     for a in timeline:
         by_event.setdefault(a.event_id, []).append(a)
     for eid, attempts in by_event.items():
-        if not any(a.ok for a in attempts):
+        if not any(a.ok for a in attempts) and eid not in gapped:
             statuses = [a.status for a in attempts]
             out.append(Violation("delivery.rejected", f"{attempts[0].event_type} ({eid}) was "
                                  f"never accepted: answers {statuses}", attempts[-1].checkpoint,
                                  None, "2xx", statuses))
     return out
+
+
+def _api_trouble(requests: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The fake Stripe API's own 4xx answers and its gaps among `requests`, as short lines."""
+    errors: list[str] = []
+    gaps: list[str] = []
+    for r in requests:
+        if r.gap is not None:
+            gaps.append(_gap_line(r))
+        elif r.status >= 400:
+            err = r.error or {}
+            why = err.get("code") or err.get("message", "")[:80]
+            errors.append(f"{r.method} {r.path} -> {r.status} {why}".rstrip())
+    return tuple(errors), tuple(gaps)
+
+
+def _gap_line(r: Any) -> str:
+    """One unserved request: method, path, parameters and why the harness could not serve it."""
+    params = f" with {r.params}" if r.params else ""
+    return f"{r.method} {r.path}{params} ({r.gap}; answered {r.status})"
+
+
+def _with_gaps(violations: list[Violation], timeline: list[Attempt],
+               requests: Sequence[Any]) -> list[Violation]:
+    """Harness gaps first (one per request), each with what the app was doing then: those met
+    during a delivery as each attempt recorded them, then any other the fake API still holds."""
+    out: list[Violation] = []
+    seen: set[str] = set()
+
+    def gap(line: str, during: str, answered: Any) -> None:
+        if line not in seen:
+            seen.add(line)
+            out.append(Violation("harness.unserved_request", f"the app sent {line} {during}",
+                                 None, None, "a request the fake Stripe API serves", answered,
+                                 HARNESS))
+
+    for a in timeline:
+        for line in a.gaps:
+            gap(line, f"while it handled {a.event_type} ({a.event_id}), then answered "
+                      f"{a.status}", a.status)
+    for r in requests:
+        if r.gap is not None:
+            gap(_gap_line(r), "outside a webhook delivery (seed, state or portal route)",
+                r.status)
+    return out + violations

@@ -12,6 +12,18 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .faults import APP
+from .state_semantics import (
+    ALIASES,
+    ANY,
+    COLUMNS,
+    SUBSCRIPTION_COLUMNS,
+    accepted,
+    ended,
+    normalize,
+    normalize_plan,
+)
+
 DEFECTS = {
     "state.plan": "the app grants a different plan than the customer's subscriptions give",
     "state.subscription_missing": "the app never recorded a subscription Stripe has",
@@ -20,6 +32,8 @@ DEFECTS = {
     "state.current_period_end": "the app holds the wrong period end (a renewal was lost, or "
                                 "the period was read from a field this API version lacks)",
     "state.cancel_at_period_end": "a pending cancellation was not recorded (or not cleared)",
+    "state.cancel_at": "the time a scheduled cancellation takes effect was not recorded (or "
+                       "not cleared)",
     "state.paused": "a pause (status paused) was not recorded (or not cleared)",
     "state.collection_paused": "a pause of payment collection was not recorded (or not cleared)",
     "state.quantity": "the app holds the wrong quantity (seats changed in the portal were lost)",
@@ -42,6 +56,9 @@ DEFECTS = {
                              "checked over the raw bytes)",
     "security.stale_timestamp": "a replayed event with a stale timestamp was accepted",
     "security.missing_header": "an event without a Stripe-Signature header was accepted",
+    "app.exited": "the app's process exited during the run (it crashed)",
+    "harness.unserved_request": "the app asked the fake Stripe API for something it does not "
+                                "serve (a harness gap, not an app defect)",
     "portal.no_user": "the portal route serves a request with no signed-in user",
     "portal.no_customer": "the portal route crashes (5xx) for a user without a billing account",
     "portal.wrong_customer": "the portal session was opened for a customer the request named, "
@@ -61,6 +78,7 @@ class Violation:
     customer: str | None = None
     expected: Any = None
     actual: Any = None
+    fault: str = APP  # who is at fault: app, harness or target_file (harness.checks.faults)
 
     @property
     def defect(self) -> str:
@@ -70,50 +88,39 @@ class Violation:
         return {**asdict(self), "defect": self.defect}
 
 
-_SUB_FIELDS = ("status", "price_id", "current_period_end", "cancel_at_period_end", "paused",
-               "collection_paused", "quantity", "cancellation_feedback")
+_SUB_FIELDS = tuple(c.name for c in SUBSCRIPTION_COLUMNS)
 
 
 def normalize_state(raw: dict[str, Any] | None) -> dict[str, Any]:
-    """Accept what apps return: 0/1 for booleans, ISO strings for times, lists or dicts."""
+    """Accept what apps return: 0/1 for booleans, ISO strings for times, lists or dicts,
+    any spelling of "no plan" (see harness.checks.state_semantics). A missing `plan` key is None
+    (not checked)."""
     raw = raw or {}
     subs = raw.get("subscriptions") or {}
     if isinstance(subs, list):
         subs = {s["id"]: s for s in subs if isinstance(s, dict) and "id" in s}
     norm_subs = {}
     for sid, sub in subs.items():
-        norm_subs[sid] = {k: _norm(k, sub.get(k)) for k in _SUB_FIELDS if k in sub}
+        row = {}
+        for key, value in sub.items():
+            column = ALIASES.get(key, key)
+            if column in COLUMNS and column not in row:
+                row[column] = normalize(key, value)
+        norm_subs[sid] = {k: row[k] for k in _SUB_FIELDS if k in row}
     paid = raw.get("paid_invoices")
     return {
-        "plan": raw.get("plan"),
+        "plan": normalize_plan(raw["plan"]) if "plan" in raw else None,
         "subscriptions": norm_subs,
         "paid_invoices": None if paid is None else [
             p["id"] if isinstance(p, dict) else p for p in paid],
     }
 
 
-def _norm(key: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if key in ("cancel_at_period_end", "paused", "collection_paused"):
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "t", "yes")
-        return bool(value)
-    if key == "current_period_end" and isinstance(value, str) and not value.isdigit():
-        import datetime as dt
-
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=dt.UTC)
-        return int(parsed.timestamp())
-    if key in ("current_period_end", "quantity"):
-        return int(value)
-    return value
-
-
 def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *,
-                  customer: str, checkpoint: str) -> list[Violation]:
-    """Every difference between the app's belief and Stripe's truth for one customer."""
+                  customer: str, checkpoint: str,
+                  billing_mode: str | None = None) -> list[Violation]:
+    """Every difference between the app's belief and Stripe's truth for one customer, under
+    the rules of harness.checks.state_semantics (what each column means and accepts)."""
     actual = normalize_state(actual_raw)
     out: list[Violation] = []
 
@@ -126,18 +133,21 @@ def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *
     for sid, exp_sub in expected["subscriptions"].items():
         act_sub = actual["subscriptions"].get(sid)
         if act_sub is None:
-            if actual_raw is not None and "subscriptions" in actual_raw:
+            # An app may delete a subscription's row once it ended (state_semantics).
+            if (actual_raw is not None and "subscriptions" in actual_raw
+                    and not ended(exp_sub)):
                 v("state.subscription_missing", f"subscription {sid} is not in the app's database",
                   exp_sub["status"], None)
             continue
         for key in _SUB_FIELDS:
             if key not in act_sub:  # a column the app does not have is not checked
                 continue
+            allowed = accepted(key, exp_sub, act_sub, billing_mode=billing_mode)
             got = act_sub[key]
-            if got == exp_sub[key]:
+            if allowed is ANY or got in allowed:
                 continue
-            v(f"state.{key}", f"{sid}: {key} is {got!r}, Stripe says {exp_sub[key]!r}",
-              exp_sub[key], got)
+            want = allowed[0] if len(allowed) == 1 else list(allowed)
+            v(f"state.{key}", f"{sid}: {key} is {got!r}, Stripe says {want!r}", want, got)
     if actual["paid_invoices"] is not None:
         counts = Counter(actual["paid_invoices"])
         for inv, n in counts.items():

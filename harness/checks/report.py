@@ -12,7 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..delivery.plan import Attempt
+from ..delivery.plan import Attempt, arrival_notes, out_of_order_sentence
+from .faults import HARNESS, WHAT_TO_DO_ABOUT_GAPS, exit_code
 from .invariants import Violation
 
 
@@ -44,6 +45,7 @@ class CaseResult:
     violations: list[Violation] = field(default_factory=list)
     checkpoints: list[CheckpointResult] = field(default_factory=list)
     timeline: list[Attempt] = field(default_factory=list)
+    stopped: bool = False  # the app exited during this case; the run stops after it
 
     @property
     def label(self) -> str:
@@ -58,22 +60,29 @@ class CaseResult:
                     if name in [c.name for c in self.checkpoints] else 0)
         upto = [c.name for c in self.checkpoints]
         cut = upto.index(first) if first in upto else len(upto) - 1
-        shown = [a for a in self.timeline if a.segment <= cut]
+        notes = arrival_notes(self.timeline)
+        numbered = [(i, a, n) for i, (a, n) in enumerate(zip(self.timeline, notes, strict=True),
+                                                        start=1) if a.segment <= cut]
         lines = [f"Failing case: {self.label} ({self.billing_mode} billing, seed {self.seed})",
                  "Deliveries:"]
+        shown = numbered
         if len(shown) > max_lines:
             lines.append(f"  ... {len(shown) - max_lines} earlier attempts ...")
             shown = shown[-max_lines:]
         seg = None
-        for a in shown:
+        for i, a, note in shown:
             if a.segment != seg:
                 seg = a.segment
                 lines.append(f"  -- until checkpoint {a.checkpoint!r}")
-            lines.append(f"  {a.line()}")
+            lines.append(f"  #{i:<3} {a.line()}" + (f"  ({note})" if note else ""))
+        sentence = out_of_order_sentence(self.timeline, notes, [i for i, _, _ in shown])
+        if sentence:
+            lines.append(sentence)
         lines.append("Broken checks:")
         for v in self.violations:
             where = f"[{v.checkpoint}] " if v.checkpoint else ""
-            lines.append(f"  {v.check}: {where}{v.message}")
+            who = " (harness gap, not an app defect)" if v.fault == HARNESS else ""
+            lines.append(f"  {v.check}{who}: {where}{v.message}")
             lines.append(f"      expected {v.expected!r}, app has {v.actual!r}")
             lines.append(f"      defect: {v.defect}")
         lines.append(f"Replay: {self.replay}")
@@ -87,6 +96,7 @@ class CaseResult:
             "events": self.events, "attempts": len(self.timeline),
             "duration_s": round(self.duration, 4),
             "violations": [v.to_dict() for v in self.violations], "replay": self.replay,
+            "stopped": self.stopped,
             "timeline": [a.line() for a in self.timeline] if not self.ok else [],
         }
 
@@ -136,10 +146,26 @@ class RunReport:
     target: str = "reference"
     results: list[CaseResult] = field(default_factory=list)
     duration: float = 0.0
+    stopped: str | None = None  # why the run ended before its last case (the app exited)
 
     @property
     def ok(self) -> bool:
         return all(r.ok or r.skipped for r in self.results)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all checks pass; 1 the app has a defect; 3 the harness could not judge (a gap);
+        see harness.checks.faults."""
+        return exit_code(v.fault for r in self.results for v in r.violations)
+
+    def gaps(self) -> dict[str, list[str]]:
+        """Each harness gap's message (the request and why) -> the cases that met it."""
+        found: dict[str, list[str]] = {}
+        for r in self.results:
+            for v in r.violations:
+                if v.fault == HARNESS:
+                    found.setdefault(v.message, []).append(r.label)
+        return found
 
     @property
     def failures(self) -> list[CaseResult]:
@@ -154,7 +180,12 @@ class RunReport:
                 "attempts": sum(len(r.timeline) for r in self.results)}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "seed": self.seed, "target": self.target,
+        faults: dict[str, int] = {}
+        for r in self.results:
+            for v in r.violations:
+                faults[v.fault] = faults.get(v.fault, 0) + 1
+        return {"ok": self.ok, "exit_code": self.exit_code, "faults": faults,
+                "stopped": self.stopped, "seed": self.seed, "target": self.target,
                 "duration_s": round(self.duration, 3), **self.counts(),
                 "results": [r.to_dict() for r in self.results]}
 
@@ -163,14 +194,33 @@ class RunReport:
 
     def summary_line(self) -> str:
         c = self.counts()
+        gaps = self.gaps()
+        extra = (f"; {len(gaps)} harness gap{'s' if len(gaps) != 1 else ''} (exit 3)"
+                 if gaps else "")
+        stopped = f"; stopped: {self.stopped}" if self.stopped else ""
         return (f"{c['passed']} passed, {c['failed']} failed, {c['skipped']} skipped "
-                f"({c['cases']} cases, {c['attempts']} deliveries, {self.duration:.2f} s)")
+                f"({c['cases']} cases, {c['attempts']} deliveries, {self.duration:.2f} s)"
+                f"{extra}{stopped}")
+
+    def gaps_text(self) -> str:
+        """The harness gaps, first in a text report: what to do, then each request."""
+        gaps = self.gaps()
+        if not gaps:
+            return ""
+        lines = [f"Harness gaps ({len(gaps)}): {WHAT_TO_DO_ABOUT_GAPS}"]
+        for message, cases in gaps.items():
+            lines.append(f"  - {message}")
+            lines.append(f"    in {len(cases)} case{'s' if len(cases) != 1 else ''}, "
+                         f"first {cases[0]}")
+        return "\n".join(lines)
 
     def raise_for_violations(self) -> None:
         if not self.ok:
             from ..errors import InvariantViolation
 
-            raise InvariantViolation("\n\n".join(r.failure_text() for r in self.failures), self)
+            text = "\n\n".join([self.gaps_text()] * bool(self.gaps())
+                                 + [r.failure_text() for r in self.failures])
+            raise InvariantViolation(text, self)
 
     def _repr_markdown_(self) -> str:
         rows = []

@@ -124,4 +124,4 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print(report.to_json())
     else:
         print_report(report)
-    return 0 if report.ok else 1
+    return report.exit_code

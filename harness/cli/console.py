@@ -9,15 +9,21 @@ from __future__ import annotations
 import contextlib
 import sys
 from collections.abc import Callable, Iterator
+from typing import TextIO
 
 from ..checks.report import CaseResult, RunReport
 
 
 @contextlib.contextmanager
 def progress(total: int, *, enabled: bool = True) -> Iterator[Callable[[CaseResult], None]]:
-    """A progress bar on stderr (when it is a terminal); yields the per-case callback."""
-    if not enabled or not sys.stderr.isatty():
+    """A progress bar on stderr when it is a terminal; otherwise (CI logs) one plain line per
+    scenario on stderr, so a long run shows it is moving. Yields the per-case callback."""
+    if not enabled:
         yield lambda result: None
+        return
+    if not sys.stderr.isatty():
+        with plain_progress(total, sys.stderr) as tick:
+            yield tick
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
@@ -29,6 +35,38 @@ def progress(total: int, *, enabled: bool = True) -> Iterator[Callable[[CaseResu
             bar.update(task, advance=1, description=result.label)
 
         yield tick
+
+
+@contextlib.contextmanager
+def plain_progress(total: int, stream: TextIO) -> Iterator[Callable[[CaseResult], None]]:
+    """One line per scenario once its cases are played: `[ 25/220] upgrade: 20 cases, 20
+    passed, 0 failed (1.2 s)`; the last scenario's line when the run ends."""
+    done = 0
+    current: list[CaseResult] = []
+    width = len(str(total))
+
+    def flush() -> None:
+        if not current:
+            return
+        failed = sum(1 for r in current if not r.ok and not r.skipped)
+        passed = sum(1 for r in current if r.ok)
+        seconds = sum(r.duration for r in current)
+        stream.write(f"[{done:>{width}}/{total}] {current[0].scenario}: {len(current)} cases, "
+                     f"{passed} passed, {failed} failed ({seconds:.1f} s)\n")
+        stream.flush()
+        current.clear()
+
+    def tick(result: CaseResult) -> None:
+        nonlocal done
+        if current and current[0].scenario != result.scenario:
+            flush()
+        done += 1
+        current.append(result)
+
+    try:
+        yield tick
+    finally:
+        flush()
 
 
 def _console(stderr: bool = False):
@@ -67,6 +105,12 @@ def print_report(report: RunReport) -> None:
     modes = list(dict.fromkeys(d for _, d in columns))
     console.print("cells, left to right: " + ", ".join(modes) +
                   "   ([green]✓[/] pass, [red]✗[/] fail, [dim]-[/] skipped)")
+    if report.gaps():
+        console.print()
+        console.print(report.gaps_text(), markup=False)
+    if report.stopped:
+        console.print()
+        console.print(f"The run stopped: {report.stopped}.", markup=False)
     for failure in report.failures[:5]:
         console.print()
         console.print(failure.failure_text(), markup=False)

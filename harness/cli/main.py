@@ -1,8 +1,10 @@
 """The `portal-harness` command: a thin front over the library.
 
 Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
-1 a check failed, 2 bad usage or configuration (the message names the file, key or url),
-130 Ctrl-C, 128 + N stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
+1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
+message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
+API does not serve, or a fault of its own; see harness.checks.faults), 130 Ctrl-C, 128 + N
+stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return args.func(args)
     except HarnessError as exc:
         print(f"portal-harness: error: {mask_text(str(exc))}", file=sys.stderr)
+        if getattr(args, "json", False):  # a JSON reader learns it too, and whose fault it is
+            print(json.dumps({"ok": False, "exit_code": 2, "fault": "target_file",
+                              "error": mask_text(str(exc))}, indent=2))
         return 2
     except Terminated as exc:
         print(f"portal-harness: stopped by {exc.name}; the app and temporary files were "
@@ -39,6 +44,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:  # a fault of the harness itself: say so, with what to report
+        import traceback
+
+        print(mask_text(traceback.format_exc()), file=sys.stderr, end="")
+        print("portal-harness: internal error (a fault of the harness, not of your app or "
+              "your files); please report it with the traceback above", file=sys.stderr)
+        return 3
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -134,13 +146,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .console import print_report, progress
 
     session = Session.from_args(args)
-    with session, progress(session.total, enabled=not args.json) as tick:
+    # Progress goes to stderr, so it also shows in CI logs of a --json run; stdout stays JSON.
+    with session, progress(session.total) as tick:
         report = session.run(progress=tick)
     if args.json:
         print(report.to_json())
     else:
         print_report(report)
-    return 0 if report.ok else 1
+    return report.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -129,6 +129,12 @@ class Attempt:
     segment: int
     checkpoint: str
     created: int | None = None  # when Stripe created the event, if not `at`
+    order: int | None = None  # the event's place in Stripe's order (index in the run's events)
+    # What the fake Stripe API answered the app while it handled this attempt: its own 4xx
+    # answers ("GET /v1/subscriptions/sub_1 -> 404 resource_missing"), and the requests the
+    # harness could not serve (gaps), each as "METHOD path (why; answered status)".
+    stripe_errors: tuple[str, ...] = ()
+    gaps: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -141,5 +147,56 @@ class Attempt:
             self.fate, str(self.status))
         late = (f"  (created t={self.created})"
                 if self.created is not None and self.created != self.at else "")
+        after = ""
+        if self.gaps:
+            after = f"  [harness gap: {'; '.join(self.gaps)}]"
+        elif self.stripe_errors and not self.ok:
+            after = f"  [after the fake Stripe API answered {'; '.join(self.stripe_errors)}]"
         return (f"t={self.at} {self.event_type:<38} {self.object_id:<30} "
-                f"attempt {self.number}  -> {answer}{late}")
+                f"attempt {self.number}  -> {answer}{late}{after}")
+
+
+def arrival_notes(attempts: Sequence[Attempt]) -> list[str]:
+    """For each attempt, in arrival order: "duplicate" when its event had already arrived in an
+    earlier first attempt, "late: created before #N" when its first attempt comes after an
+    event Stripe created after it (which arrived at attempt #N, counted from 1), else "".
+    Stripe's retries say so themselves ("attempt 2") and are not marked."""
+    notes: list[str] = []
+    arrived: set[str] = set()
+    accepted: set[str] = set()
+    newest: tuple[int, int] | None = None  # (order, arrival number) of the newest event so far
+    for i, a in enumerate(attempts, start=1):
+        note = ""
+        if a.number == 1 and a.event_id in arrived:
+            note = "duplicate"
+        elif (a.number == 1 and a.order is not None and newest is not None
+              and newest[0] > a.order and a.event_id not in accepted):
+            first_newer = next(j for j, b in enumerate(attempts[: i - 1], start=1)
+                               if b.order is not None and b.order > a.order)
+            note = f"late: created before #{first_newer}"
+        notes.append(note)
+        if a.fate != "lost":
+            arrived.add(a.event_id)
+        if a.ok:
+            accepted.add(a.event_id)
+        if a.order is not None and (newest is None or a.order > newest[0]):
+            newest = (a.order, i)
+    return notes
+
+
+def out_of_order_sentence(timeline: Sequence[Attempt], notes: Sequence[str],
+                          shown: Sequence[int] | None = None) -> str:
+    """One sentence for the first (shown) attempt that arrived after a newer event, or "".
+    `notes` are `arrival_notes(timeline)`; `shown` the attempt numbers (from 1) on display."""
+    for i in shown if shown is not None else range(1, len(timeline) + 1):
+        note = notes[i - 1]
+        if note.startswith("late: created before #"):
+            j = int(note.rsplit("#", 1)[1])
+            late, newer = timeline[i - 1], timeline[j - 1]
+            t_late, t_newer = late.created or late.at, newer.created or newer.at
+            when = (f"in the same second (t={t_newer})" if t_late == t_newer
+                    else f"later (t={t_newer})")
+            return (f"Out of order: #{i} {late.event_type} ({late.object_id}), created "
+                    f"t={t_late}, arrived after #{j} {newer.event_type}, which Stripe created "
+                    f"{when}.")
+    return ""

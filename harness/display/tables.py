@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ..delivery.plan import Attempt
+from ..delivery.plan import Attempt, arrival_notes, out_of_order_sentence
 
 OK_COLOUR = "#1a7f37"
 FAIL_COLOUR = "#cf222e"
@@ -245,11 +245,17 @@ class DeliveryTable(View):
         return f"{len(self.attempts)} attempts"
 
     def _rows(self) -> list[tuple[Attempt, list[str]]]:
+        notes = arrival_notes(self.attempts)
         return [(a, [str(i), when(a.at), a.event_type, short(a.object_id),
-                     str(a.number) + ("" if kind == "first" else f" ({kind})"), answer(a),
+                     str(a.number) + ("" if kind == "first" else f" ({kind})")
+                     + (f" ({note})" if note.startswith("late") else ""), answer(a),
                      "ok" if a.ok else "FAILED"])
-                for i, (a, kind) in enumerate(zip(self.attempts, kinds(self.attempts),
-                                                  strict=True), start=1)]
+                for i, (a, kind, note) in enumerate(zip(self.attempts, kinds(self.attempts),
+                                                        notes, strict=True), start=1)]
+
+    def sentence(self) -> str:
+        """One sentence when an older event arrived after a newer one, else ""."""
+        return out_of_order_sentence(self.attempts, arrival_notes(self.attempts))
 
     def html(self) -> str:
         cols = ["#", "time (UTC, virtual)", "event", "object", "attempt", "answer", ""]
@@ -266,7 +272,9 @@ class DeliveryTable(View):
                     f"<b style='color:{FAIL_COLOUR}'>✗ failed</b>")
             cells[-1] = mark
             rows.append((cells, None if a.ok else "fail"))
-        return html_table(cols, rows, self.title)
+        sentence = self.sentence()
+        return html_table(cols, rows, self.title) + (
+            f"<p>{html.escape(sentence)}</p>" if sentence else "")
 
     def text(self) -> str:
         rows: list[list[str]] = []
@@ -276,8 +284,9 @@ class DeliveryTable(View):
                 seg = a.segment
                 rows.append([f"-- until checkpoint {a.segment + 1}: {a.checkpoint}"])
             rows.append(cells)
+        sentence = self.sentence()
         return text_table(["#", "time", "event", "object", "attempt", "answer", ""], rows,
-                           self.title)
+                          self.title) + (f"\n{sentence}" if sentence else "")
 
 
 # -- table plumbing, shared by every view -----------------------------------------------------

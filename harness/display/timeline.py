@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 from typing import Any
 
-from ..delivery.plan import Attempt
+from ..delivery.plan import Attempt, arrival_notes
 from .tables import (
     DUP_COLOUR,
     FAIL_COLOUR,
@@ -92,7 +92,9 @@ class Timeline:
         n = max(len(self.attempts), 1)
         plot_w = self.width - self.LEFT - self.RIGHT
         step = plot_w / n
-        height = self.TOP + self.ROW * max(len(self.rows), 1) + self.BOTTOM
+        late_note = _late_note(self.attempts)
+        height = (self.TOP + self.ROW * max(len(self.rows), 1) + self.BOTTOM
+                  + (16 if late_note else 0))
         row_of = {eid: i for i, eid in enumerate(self.rows)}
 
         def x(i: float) -> float:
@@ -123,10 +125,17 @@ class Timeline:
                            f"y2='{top:.1f}' stroke='#d0d7de'/>")
         out += self._checkpoints(x, step, bottom)
         out += self._time_axis(x, bottom)
-        for i, (a, kind) in enumerate(zip(self.attempts, kinds(self.attempts), strict=True)):
-            if kind == "first" and a.segment > self.emitted.get(a.event_id, a.segment):
+        notes = arrival_notes(self.attempts)
+        for i, (a, kind, note) in enumerate(zip(self.attempts, kinds(self.attempts), notes,
+                                                strict=True)):
+            if kind == "first" and (a.segment > self.emitted.get(a.event_id, a.segment)
+                                    or note.startswith("late")):
                 kind = "late"
-            out.append(_mark(x(i), y(a.event_id), a, kind, min(5.0, step / 2.2)))
+            out.append(_mark(x(i), y(a.event_id), a, kind, min(5.0, step / 2.2),
+                             f"#{i + 1}" + (f" ({note})" if note else "")))
+        if late_note:  # under the axis labels: which older event arrived after a newer one
+            out.append(f"<text x='8' y='{height - 8}' fill='#9a6700'>"
+                       f"{html.escape(late_note)}</text>")
         out.append("</svg>")
         return "\n".join(out)
 
@@ -189,9 +198,9 @@ class Timeline:
         return out
 
 
-def _mark(cx: float, cy: float, a: Attempt, kind: str, r: float) -> str:
+def _mark(cx: float, cy: float, a: Attempt, kind: str, r: float, where: str = "") -> str:
     """One attempt's mark, with a tooltip naming the event, the attempt and the answer."""
-    text = f"{a.event_type} {a.event_id}: attempt {a.number}, {answer(a)}"
+    text = f"{where} {a.event_type} {a.event_id}: attempt {a.number}, {answer(a)}".lstrip()
     tip = f"<title>{html.escape(text)}</title>"
     if a.fate == "lost":
         d = r * 0.9
@@ -215,3 +224,13 @@ def _mark(cx: float, cy: float, a: Attempt, kind: str, r: float) -> str:
                 f"stroke='{ring}' stroke-width='1.6'/><circle cx='{cx:.1f}' "
                 f"cy='{cy:.1f}' r='{r - 1.6:.1f}' fill='{OK_COLOUR}'/></g>")
     return f"<circle cx='{cx:.1f}' cy='{cy:.1f}' r='{r:.1f}' fill='{OK_COLOUR}'>{tip}</circle>"
+
+
+def _late_note(attempts: list[Attempt]) -> str:
+    """The figure's one sentence when an older event arrived after a newer one, else ""."""
+    for i, note in enumerate(arrival_notes(attempts), start=1):
+        if note.startswith("late: created before #"):
+            j = int(note.rsplit("#", 1)[1])
+            return (f"Out of order: #{i} {attempts[i - 1].event_type} arrived after "
+                    f"#{j} {attempts[j - 1].event_type}, which Stripe created after it.")
+    return ""

@@ -87,7 +87,15 @@ def not_one_of(param: str, choices: list[str] | tuple[str, ...]) -> StripeApiErr
 def unrecognized_url(method: str, path: str, *, gap: str | None = None) -> StripeApiError:
     return StripeApiError(
         404, f"Unrecognized request URL ({method}: {path}). Please see https://stripe.com/docs "
-        "or we can help at https://support.stripe.com/.", logged=False, gap=gap)
+        "or we can help at https://support.stripe.com/.", logged=False,
+        gap=gap or f"the fake Stripe API does not serve {method} {path}")
+
+
+def unsupported(param: str, why: str = "") -> StripeApiError:
+    """A parameter Stripe accepts but the fake cannot honour: refused, and logged as a gap."""
+    return StripeApiError(400, f"Received unknown parameter: {param}", code="parameter_unknown",
+                          param=param, gap=f"the fake Stripe API does not support the "
+                          f"parameter {param}" + (f" ({why})" if why else ""))
 
 
 def no_api_key() -> StripeApiError:

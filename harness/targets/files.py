@@ -13,7 +13,7 @@ import re
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -103,6 +103,7 @@ class StateSection(_Strict):
 
 class PortalSection(_Strict):
     url: str
+    method: Literal["POST", "GET"] = "POST"  # GET: a link to the route; probed by query only
     headers: dict[str, str] = Field(default_factory=dict)
 
 

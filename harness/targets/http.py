@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 
-from ..errors import ConfigError, TargetError
+from ..errors import AppExitedError, ConfigError, TargetError
 from ..masking import mask_text, mask_url
-from .inprocess import CaseContext, PortalAnswer
+from .inprocess import PORTAL_BODY_LIMIT, CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
 
@@ -199,8 +199,9 @@ class HttpTarget:
             url = fill(self.spec.seed.reset_url, self.values)
             r = self._post(url, "[seed].reset_url")
             if r.status_code >= 300:
+                self._crash_check(grace=0.2)
                 raise TargetError(f"{self.file.path}: [seed].reset_url {url} answered "
-                                  f"{r.status_code}: {r.text[:200]}")
+                                  f"{r.status_code}: {r.text[:200]}{self._tail_if_app()}")
 
     def _crash_check(self, grace: float = 0.0) -> None:
         """Raise with the app's log if it has exited; after a failed request, wait `grace`
@@ -209,12 +210,14 @@ class HttpTarget:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self._proc.wait(timeout=grace)
         if self._proc is not None and self._proc.poll() is not None:
-            raise TargetError(f"{self.file.path}: [app].command: the app exited with code "
-                              f"{self._proc.returncode} during the run.\n{self.log_tail()}")
+            tail = self.log_tail()
+            raise AppExitedError(f"{self.file.path}: [app].command: the app exited with code "
+                                 f"{self._proc.returncode} during the run.\n{tail}",
+                                 returncode=self._proc.returncode, log_tail=tail)
 
-    def _post(self, url: str, key: str, **kw: Any) -> httpx.Response:
+    def _post(self, url: str, key: str, method: str = "POST", **kw: Any) -> httpx.Response:
         try:
-            return self._http.post(url, **kw)
+            return self._http.request(method, url, **kw)
         except httpx.HTTPError as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: {key} {url} is unreachable: "
@@ -231,8 +234,9 @@ class HttpTarget:
         url = fill(self.spec.seed.url, values)
         r = self._post(url, "[seed].url", json=body, headers=fill(self.spec.seed.headers, values))
         if r.status_code >= 300:
+            self._crash_check(grace=0.2)
             raise TargetError(f"{self.file.path}: [seed].url {url} answered {r.status_code}: "
-                              f"{r.text[:200]}")
+                              f"{r.text[:200]}{self._tail_if_app()}")
 
     def deliver(self, body: bytes, headers: Mapping[str, str]) -> int:
         url = self.webhook_url
@@ -240,6 +244,12 @@ class HttpTarget:
             return self._http.post(url, content=body, headers=dict(headers)).status_code
         except httpx.TimeoutException:
             return 504  # as Stripe sees it: no answer in time, so it retries
+        except (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError):
+            # The app took the request and dropped the connection (some servers do when a
+            # handler raises): Stripe sees a failed delivery and retries; if the app died
+            # doing it, that is a crash.
+            self._crash_check(grace=0.5)
+            return 502
         except httpx.HTTPError as exc:
             self._crash_check(grace=0.5)
             raise TargetError(f"{self.file.path}: [webhook].url {url} is unreachable: "
@@ -263,8 +273,9 @@ class HttpTarget:
             raise TargetError(f"{self.file.path}: [state].url {url} is unreachable: "
                               f"{_reason(exc)}") from None
         if r.status_code != 200:
+            self._crash_check(grace=0.2)
             raise TargetError(f"{self.file.path}: [state].url {url} answered {r.status_code}: "
-                              f"{r.text[:200]}")
+                              f"{r.text[:200]}{self._tail_if_app()}")
         try:
             data = r.json()
         except (json.JSONDecodeError, RecursionError):
@@ -343,8 +354,18 @@ class HttpTarget:
 class HttpPortalTarget(HttpTarget):
     """An HttpTarget whose target file has [portal]: the portal-route contract is checked too."""
 
+    @property
+    def portal_url(self) -> str:
+        return fill(self.spec.portal.url, {**self.values, "user_id": "user"})
+
+    @property
+    def portal_channels(self) -> tuple[str, ...]:
+        """Where a request to the portal route can carry values: a GET route only in its query."""
+        return ("query",) if self.spec.portal.method == "GET" else ("json", "form", "query")
+
     def portal(self, user_id: str | None, *, form: Mapping[str, str] | None = None,
-               query: Mapping[str, str] | None = None) -> PortalAnswer:
+               query: Mapping[str, str] | None = None,
+               json: Mapping[str, Any] | None = None) -> PortalAnswer:
         spec = self.spec.portal
         headers = {}
         values = self.values
@@ -352,9 +373,15 @@ class HttpPortalTarget(HttpTarget):
             values = {**self.values, "user_id": user_id}
             headers = fill(spec.headers, values)
         url = fill(spec.url, values)
-        r = self._post(url, "[portal].url", data=dict(form or {}), params=dict(query or {}),
-                       headers=headers)
-        return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:200])
+        body: dict[str, Any] = {}
+        if json is not None:
+            body["json"] = dict(json)
+        elif form:
+            body["data"] = dict(form)
+        r = self._post(url, "[portal].url", spec.method, params=dict(query or {}),
+                       headers=headers, **(body if spec.method == "POST" else {}))
+        return PortalAnswer(r.status_code, r.headers.get("location"),
+                            r.text[:PORTAL_BODY_LIMIT])
 
 
 def _reason(exc: httpx.HTTPError) -> str:

@@ -29,6 +29,9 @@ class CaseContext:
     label: str = ""
 
 
+PORTAL_BODY_LIMIT = 4000  # enough for a JSON answer holding a portal session url
+
+
 @dataclass
 class PortalAnswer:
     status: int
@@ -187,16 +190,22 @@ class ReferenceTarget:
         return self.app.state(customer_id)
 
     def portal(self, user_id: str | None, *, form: Mapping[str, str] | None = None,
-               query: Mapping[str, str] | None = None) -> PortalAnswer:
+               query: Mapping[str, str] | None = None,
+               json: Mapping[str, Any] | None = None) -> PortalAnswer:
+        import json as jsonlib
         from urllib.parse import urlencode
 
         headers = {"content-type": "application/x-www-form-urlencoded"}
+        body = urlencode(form or {}).encode()
+        if json is not None:
+            headers = {"content-type": "application/json"}
+            body = jsonlib.dumps(dict(json)).encode()
         if user_id is not None:
             headers["x-user-id"] = user_id
-        status, out, body = self._request("POST", self.portal_path, headers,
-                                          urlencode(form or {}).encode(),
-                                          urlencode(query or {}))
-        return PortalAnswer(status, out.get("location"), body.decode("utf-8", "replace")[:200])
+        status, out, answer = self._request("POST", self.portal_path, headers, body,
+                                            urlencode(query or {}))
+        return PortalAnswer(status, out.get("location"),
+                            answer.decode("utf-8", "replace")[:PORTAL_BODY_LIMIT])
 
     def close(self) -> None:
         if self._asgi is not None:

@@ -69,10 +69,11 @@ Timeline(result)
 #
 # A planted defect: the app ignores `cancel_at` and reads only `cancel_at_period_end`. On
 # flexible billing it never learns of the cancellation: at the `cancellation_pending`
-# checkpoint its database still says the subscription renews. On classic billing it is wrong
-# later and for another reason: the deleted subscription still carries
-# `cancel_at_period_end: true`, which the flawed app copies although nothing is pending any
-# more.
+# checkpoint its database still says the subscription renews. On classic billing it passes:
+# there `cancel_at_period_end` is the schedule. Once the cancellation takes effect the deleted
+# subscription still carries `cancel_at_period_end: true`, which the app copies; that is what
+# Stripe's own object says, and an ended subscription is judged by its status and the plan,
+# so it is not a defect.
 
 # %%
 flawed = harness.Runner(harness.ReferenceTarget(mutant="ignores_cancel_at"))

@@ -35,7 +35,7 @@ CAUGHT_BY: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
                                         ("state.", "invoices.missing")),
     "swallows_errors": ("delivery.error_swallowed", "delivery.error_swallowed"),
     "commits_partial_writes": ("delivery.partial_write", "delivery.partial_write"),
-    "applies_event_snapshot": ("state.cancel_at_period_end", "state."),
+    "applies_event_snapshot": ("state.status", "state."),
     "reads_subscription_current_period_end": ("delivery.rejected", "delivery.rejected"),
     "reads_invoice_subscription": ("invoices.missing", "invoices.missing"),
     "ignores_cancel_at": ("state.cancel_at_period_end", "state.cancel_at_period_end"),

@@ -20,7 +20,6 @@ pytest.importorskip("nbclient", reason='needs: pip install "portal-harness[noteb
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-BUDGET_SECONDS = 60  # every notebook together
 
 pytestmark = pytest.mark.notebooks
 
@@ -73,14 +72,6 @@ def test_committed_outputs_match_a_fresh_run(source: Path, executed) -> None:
         f"`python notebooks/build.py {source.stem[:2]}` and commit it\n{changed}")
 
 
-def test_all_notebooks_run_within_the_budget(executed) -> None:
-    built = [executed(source) for source in SOURCES]
-    if any(isinstance(b, Exception) for b in built):
-        pytest.skip("a notebook does not run")
-    seconds = {b.name: round(b.seconds, 1) for b in built}
-    assert sum(seconds.values()) < BUDGET_SECONDS, seconds
-
-
 def test_every_source_has_its_notebook() -> None:
     assert SOURCES, "no notebook sources in notebooks/src/"
     assert sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb")) == [p.stem for p in SOURCES]
@@ -101,7 +92,7 @@ def test_notebook_shows_tables_and_a_figure(source: Path) -> None:
     assert "https://" in first.source, "the opening cell cites no Stripe documentation"
 
 
-def test_readme_lists_every_notebook() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [p.stem for p in SOURCES if f"{p.stem}.ipynb" not in readme]
-    assert not missing, f"README.md does not list: {', '.join(missing)}"
+def test_the_docs_list_every_notebook() -> None:
+    page = (ROOT / "docs" / "notebooks.md").read_text(encoding="utf-8")
+    missing = [p.stem for p in SOURCES if f"{p.stem}.ipynb" not in page]
+    assert not missing, f"docs/notebooks.md does not list: {', '.join(missing)}"

@@ -1,0 +1,96 @@
+"""The corpus: correct apps written in other people's habits (fields mirrored verbatim, flags
+derived, Starlette, Flask, Express; state from SQL and from JSON; a portal route answering a
+redirect or JSON). Each passes the whole default matrix of its target file: a false alarm here
+is a harness bug. The planted portal defects of the Express app are each caught by a portal
+check through the JSON body a single-page app sends."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+pytestmark = pytest.mark.http
+
+CORPUS = Path(__file__).resolve().parents[2] / "examples" / "corpus"
+APPS = sorted(p.name for p in CORPUS.iterdir() if (p / "harness.toml").is_file())
+
+
+def node_spa_ready() -> str | None:
+    if shutil.which("node") is None:
+        return "node is not installed"
+    if not (CORPUS / "node-spa" / "node_modules" / "express").is_dir():
+        return "run `npm ci` in examples/corpus/node-spa first"
+    return None
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(["run", "--json", *argv])
+    out, err = capsys.readouterr()
+    assert code in (0, 1), err
+    return code, json.loads(out)
+
+
+def test_the_corpus_has_the_three_styles():
+    assert {"starlette-mirror", "flask-derived", "node-spa"} <= set(APPS)
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_a_correct_app_written_elsewhere_passes_the_whole_default_matrix(capsys, app):
+    if app == "node-spa" and node_spa_ready():
+        pytest.skip(node_spa_ready())
+    code, report = run_json(capsys, "--config", str(CORPUS / app / "harness.toml"))
+    problems = sorted({f"{v['check']}: {v['message']}" for r in report["results"]
+                       for v in r["violations"]})
+    assert (code, report["failed"], report["skipped"]) == (0, 0, 0), problems[:10]
+    assert report["cases"] == 11 * 5  # every scenario x the file's version x five modes
+    assert report["exit_code"] == 0
+
+
+@pytest.mark.parametrize(("bug", "check", "named"), [
+    ("trust_customer_id", "portal.wrong_customer", "its JSON body (customerId)"),
+    ("trust_return_url", "portal.return_url", "its JSON body (returnUrl: https://attacker"),
+    ("prefix_return_url", "portal.return_url", "@attacker.example/phish"),
+])
+def test_a_planted_portal_defect_behind_a_json_body_is_caught(capsys, tmp_path, bug, check,
+                                                              named):
+    if node_spa_ready():
+        pytest.skip(node_spa_ready())
+    source = CORPUS / "node-spa" / "harness.toml"
+    text = source.read_text().replace('BUG = ""', f'BUG = "{bug}"')
+    assert f'BUG = "{bug}"' in text and tomllib.loads(text)["app"]["env"]["BUG"] == bug
+    path = tmp_path / "harness.toml"
+    path.write_text(text.replace('[app]\n', f'[app]\ncwd = "{source.parent}"\n', 1))
+    code, report = run_json(capsys, "--config", str(path), "--scenario", "upgrade",
+                            "--delivery", "in_order")
+    assert code == 1
+    problems = [v for r in report["results"] for v in r["violations"]]
+    assert {v["check"] for v in problems} == {check}
+    assert any(named in v["message"] for v in problems), [v["message"] for v in problems]
+    assert all(v["fault"] == "app" for v in problems)
+
+
+def test_a_mirrored_cancel_flag_after_a_scheduled_cancellation_took_effect_passes(capsys):
+    """Classic billing mode: once the cancellation takes effect, Stripe's object still says
+    cancel_at_period_end true, and the mirroring app keeps it; that is not a defect."""
+    code, report = run_json(capsys, "--config", str(CORPUS / "starlette-mirror" / "harness.toml"),
+                            "--billing-mode", "classic", "--scenario", "cancel_at_period_end",
+                            "--delivery", "in_order", "--delivery", "delayed")
+    assert (code, report["passed"]) == (0, 2), [
+        v["message"] for r in report["results"] for v in r["violations"]]
+
+
+def test_a_portal_route_reached_by_a_link_is_probed_through_its_query(capsys, tmp_path):
+    source = CORPUS / "flask-derived" / "harness.toml"
+    text = source.read_text().replace('[portal]\n', '[portal]\nmethod = "GET"\n', 1)
+    path = tmp_path / "harness.toml"
+    path.write_text(text.replace('[app]\n', f'[app]\ncwd = "{source.parent}"\n', 1))
+    code, report = run_json(capsys, "--config", str(path), "--scenario", "checkout",
+                            "--delivery", "in_order")
+    assert (code, report["passed"]) == (0, 1), [
+        v["message"] for r in report["results"] for v in r["violations"]]
