@@ -24,6 +24,7 @@ from harness.cassettes.streams import parse_stream
 from harness.delivery.signing import sign_payload
 from harness.errors import ConfigError, HarnessError
 from harness.fake_stripe import FakeStripe
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 from harness.fake_stripe.server import IN_PROCESS_BASE
 from harness.fake_stripe.transport import DispatchHTTPClient
 from harness.reference_app import AppSettings, create_app
@@ -31,7 +32,7 @@ from harness.scenario.catalog import default_catalog
 from harness.scenario.files import load_scenario
 from harness.sim import World
 
-AUTH = {"Authorization": "Bearer sk_test_harness"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 SECRET = "whsec_benchmark000000000000000000000000"
 
 

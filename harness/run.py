@@ -38,6 +38,7 @@ class Case:
     seed: int = 0
     billing_mode: str | None = None
     schedule: Schedule | None = None  # an explicit schedule (fuzzing) instead of a named mode
+    clock_start: int | None = None  # the virtual clock's start (default: the World's fixed one)
 
     @property
     def world_seed(self) -> int:
@@ -59,6 +60,9 @@ class Runner:
     check_portal: bool = True
     replay_prefix: str = "portal-harness run"
     fake: Any = None
+    _app_clock: Any = None
+    _app_now: int = 0
+    _checkout: Any = None
 
     def __post_init__(self) -> None:
         if self.fake is None:
@@ -79,14 +83,23 @@ class Runner:
         try:
             sim = Simulator(case.scenario, case.api_version, self.catalog,
                             billing_mode=case.billing_mode, seed=case.world_seed,
-                            policy=self.policy)
+                            policy=self.policy, start=case.clock_start)
         except ScenarioError as exc:
             if "cannot run here" in str(exc):
                 result.skipped = str(exc).split(": ", 1)[1]
                 return result
             raise
         result.billing_mode = sim.billing_mode
+        self._checkout = None
+        if getattr(self.target, "checkout_url", None):
+            from .checks.checkout import AppCheckout
+
+            self._checkout = sim.checkout_hook = AppCheckout(
+                self.target, self.catalog, self.fake, check_anonymous=case.delivery == "in_order")
         self.fake.world = sim.world
+        self._app_clock = getattr(self.target, "clock", None)
+        self._app_now = sim.world.now
+        self._tick(sim.world.now)
         self._current = "starting the case"
         self._partial: list[Attempt] = []
         try:
@@ -122,6 +135,7 @@ class Runner:
                 result.violations += self.security_checks(new)
                 checked_security = True
             index = seg.index
+            self._tick(seg.time or sim.world.now)
             attempts = self.deliver(schedule.segments[index] if index < len(
                 schedule.segments) else [], events, index, seg.checkpoint)
             result.timeline.extend(attempts)
@@ -133,6 +147,8 @@ class Runner:
             if schedule.mode != "explicit":
                 schedule = None  # re-plan with the next segment known
         result.events = len(events)
+        if self._checkout is not None:
+            result.violations += self._checkout.violations
         if self.check_portal and case.delivery == "in_order" and hasattr(self.target, "portal"):
             self._current = "probing the portal route"
             result.violations += self._portal_checks(sim)
@@ -143,7 +159,7 @@ class Runner:
                    label: str = "") -> None:
         """Tell the target a case starts (version, secret, the fake API) and seed its users."""
         self._swallowed: list[Violation] = []
-        self._customer_ids = [c.customer_id for c in customers]
+        self._customers = list(customers)
         self._mark = request_marker(self.fake)  # the fake API's log from here is this case's
         self.target.start_case(CaseContext(api_version, self.webhook_secret, self.catalog,
                                            self.fake, label=label))
@@ -185,7 +201,9 @@ class Runner:
             stripe_errors: tuple[str, ...] = ()
             gaps: tuple[str, ...] = ()
             if fate != "lost":
-                headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret),
+                signed_at = self._tick(at)
+                headers = {"Stripe-Signature": sign_payload(ev.body, self.webhook_secret,
+                                                            timestamp=signed_at),
                            "Content-Type": "application/json; charset=utf-8",
                            "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)"}
                 if fate == "fault":
@@ -213,6 +231,20 @@ class Runner:
                 heapq.heappush(queue, (at + RETRY_DELAYS[number - 1], seq, p, number + 1))
         return out
 
+    def _tick(self, when: int) -> int | None:
+        """Move the app's clock (when it follows the virtual one) forward to `when`; gives the
+        time to sign deliveries at: the app's clock under libfaketime, else None (wall clock)."""
+        if self._app_clock is None:
+            return None
+        self._app_now = max(self._app_now, when)
+        self._app_clock.set(self._app_now)
+        return self._app_now if self._app_clock.follow == "faketime" else None
+
+    @property
+    def _customer_ids(self) -> list[str]:
+        # Read live: an app-driven checkout may give a customer the app's own id.
+        return [c.customer_id for c in self._customers]
+
     def states(self) -> dict[str, Any]:
         """What the app holds now for each of the case's customers."""
         return {cid: self.target.state(cid) for cid in self._customer_ids}
@@ -237,7 +269,9 @@ class Runner:
         changes_state = ("customer.subscription.", "invoice.pa")
         ev = next((e for e in events if e.type.startswith(changes_state)), events[0])
         out = []
-        for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret).items():
+        now = self._tick(ev.created)
+        for kind, (body, headers) in tampered_deliveries(ev.body, self.webhook_secret,
+                                                         now=now).items():
             before = self.states()  # each variant is judged on its own effect
             status = self.target.deliver(body, {"Content-Type": "application/json", **headers})
             after = self.states()
@@ -281,6 +315,8 @@ class Runner:
                  f"--seed {case.seed}"]
         if case.billing_mode:
             parts.append(f"--billing-mode {case.billing_mode}")
+        if case.clock_start is not None:
+            parts.append(f"--clock-start {case.clock_start}")
         return " ".join(parts)
 
 

@@ -58,12 +58,13 @@ class Session:
                seed: int = 0, billing_mode: str | None = None, catalog: str | None = None,
                policy: str | None = None, mutant: str | None = None,
                security: bool = True, allow_live_keys: bool = False,
+               clock_start: str | int | None = None,
                matrix: str = "default") -> Session:
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
                                   billing_mode, catalog, policy, mutant, security,
-                                  allow_live_keys)
+                                  allow_live_keys, clock_start)
             if billing_mode is None:
                 session.cases += crossed_cases(session.cases, matrix)
             return session
@@ -76,7 +77,12 @@ class Session:
                 scenarios: list[str] | None, api_versions: list[str] | None,
                 deliveries: list[str] | None, seed: int, billing_mode: str | None,
                 catalog_path: str | None, policy: str | None, mutant: str | None,
-                security: bool, allow_live_keys: bool = False) -> Session:
+                security: bool, allow_live_keys: bool = False,
+                clock_start: str | int | None = None) -> Session:
+        from .sim.world import START_TIME
+        from .targets.clock import resolve_start
+
+        start = resolve_start(clock_start)
         for d in deliveries or []:
             if d not in MODES:
                 raise ConfigError(f"unknown delivery mode {d!r}; choose from {', '.join(MODES)}")
@@ -91,12 +97,18 @@ class Session:
             from .targets.files import load_target_file
 
             target_file = load_target_file(config, allow_live_keys=allow_live_keys)
+            if start is None:
+                start = target_file.clock_start_seconds()
+                start = None if start == START_TIME else start
+            else:
+                target_file.set_clock_start(start)
             catalog = target_file.catalog
             versions = versions or list(target_file.api_versions or DEFAULT_VERSIONS)
             enabled_events = target_file.enabled_events
             secret = target_file.webhook_secret
-            fake = stack.enter_context(_served_fake(catalog, target_file.spec.stripe.host,
-                                                    target_file.spec.stripe.port))
+            stripe_spec = target_file.spec.stripe
+            fake = stack.enter_context(_served_fake(catalog, stripe_spec.host, stripe_spec.port,
+                                                    api_key=stripe_spec.api_key))
             target = target_file.build_target(fake)
             stack.enter_context(target)
         else:
@@ -129,7 +141,7 @@ class Session:
         if policy:
             prefix += f" --policy {policy}"
         runner.replay_prefix = prefix
-        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode)
+        cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode, clock_start=start)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
         return cls(runner, cases, seed, stack)
 
@@ -140,6 +152,7 @@ class Session:
                           seed=args.seed, billing_mode=args.billing_mode, catalog=args.catalog,
                           policy=args.policy, mutant=args.mutant,
                           allow_live_keys=getattr(args, "allow_live_keys", False),
+                          clock_start=getattr(args, "clock_start", None),
                           matrix=getattr(args, "matrix", None) or "default")
 
 
@@ -177,12 +190,14 @@ def crossed_cases(cases: list[Case], matrix: str) -> list[Case]:
 
 
 @contextlib.contextmanager
-def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0) -> Any:
+def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
+                 api_key: str | None = None) -> Any:
     """The fake Stripe API on a real loopback port, for apps in other processes."""
     from .fake_stripe import FakeStripe
     from .sim import World
 
-    fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
+    fake = (FakeStripe(World(catalog, DEFAULT_VERSIONS[0])) if api_key is None
+            else FakeStripe(World(catalog, DEFAULT_VERSIONS[0]), api_key=api_key))
     try:
         fake.start(host=host, port=port)
     except OSError as exc:

@@ -66,6 +66,8 @@ def _parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("events", help="print a scenario's events as a JSON array, as delivered")
     e.add_argument("scenario", help="a built-in scenario name or a scenario file")
+    e.add_argument("--clock-start", metavar="WHEN",
+                   help="the virtual clock's start: fixed (default), now, a unix or ISO time")
     e.add_argument("--api-version", default=DEFAULT_VERSIONS[-1], metavar="V",
                    help=f"the endpoint's API version (default {DEFAULT_VERSIONS[-1]})")
     _common_sim(e)
@@ -112,6 +114,9 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-live-keys", action="store_true",
                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
                         "refused by default, the harness never needs one")
+    p.add_argument("--clock-start", metavar="WHEN",
+                   help="the virtual clock's start: fixed (default: 2026-01-01T09:00:00Z), now, "
+                        "a unix time or an ISO time; overrides [clock].start")
     _common_sim(p)
 
 
@@ -133,8 +138,11 @@ def cmd_events(args: argparse.Namespace) -> int:
 
     check_version(args.api_version)
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
+    from ..targets.clock import resolve_start
+
     sim = Simulator(get_scenario(args.scenario), args.api_version, catalog,
-                    billing_mode=args.billing_mode, seed=args.seed)
+                    billing_mode=args.billing_mode, seed=args.seed,
+                    start=resolve_start(args.clock_start))
     payloads = [Event.from_sim(e, args.api_version, catalog).payload
                 for seg in sim.segments() for e in seg.events]
     sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")

@@ -27,14 +27,16 @@ def sign_payload(body: bytes, secret: str, *, timestamp: int | None = None) -> s
     return f"t={t},v1={compute_signature(body, secret, t)}"
 
 
-def tampered_deliveries(body: bytes, secret: str) -> dict[str, tuple[bytes, dict[str, str]]]:
+def tampered_deliveries(body: bytes, secret: str, *,
+                        now: int | None = None) -> dict[str, tuple[bytes, dict[str, str]]]:
     """Deliveries a correct app must refuse (4xx, nothing changed), by what is wrong with them.
 
     forged_signature: a v1 that is not an HMAC of the body; wrong_secret: signed with another
     endpoint's secret; body_changed: one byte of the body altered after signing; stale_timestamp:
     correctly signed 10 minutes ago (beyond the 300 s tolerance); missing_header: no header.
+    `now` is the app's time (default: the wall clock).
     """
-    now = int(time.time())
+    now = int(time.time()) if now is None else now
     header = sign_payload(body, secret, timestamp=now)
     changed = bytearray(body)
     idx = body.find(b'"livemode": false')

@@ -5,6 +5,7 @@ Takes a live `harness.sim.World`; gives `FakeStripe`, which answers /v1 requests
 serves in process (`stripe_client()`) or on a local port (`start()`).
 """
 
+from . import library_compat  # noqa: F401  (registers what real libraries expand)
 from .errors import StripeApiError
 from .handlers import Call
 from .routes import ROUTES, Route

@@ -30,6 +30,7 @@ from . import errors
 from .errors import StripeApiError
 from .forms import MAX_BODY_BYTES, decode_form
 from .handlers import Call, Handler
+from .keys import DEFAULT_API_KEY
 from .routes import CONTROL_PREFIX, ROUTES, Route
 from .served import api_request, check_request, unserved
 from .transport import DispatchHTTPClient, LocalServer
@@ -70,7 +71,7 @@ class FakeStripe:
     while a real server thread may be answering.
     """
 
-    def __init__(self, world: World, *, api_key: str = "sk_test_harness",
+    def __init__(self, world: World, *, api_key: str = DEFAULT_API_KEY,
                  default_api_version: str | None = None,
                  configurations: tuple[str, ...] = (),
                  webhook_secret: str | None = None,

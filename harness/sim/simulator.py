@@ -58,6 +58,10 @@ class Simulator:
     billing_mode: str | None = None
     seed: int = 0
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    start: int | None = None  # the virtual clock's first moment (default: World's START_TIME)
+    # Plays `checkout` steps through the app's own checkout route instead ([checkout] in a
+    # target file): called with (simulator, customer, price id).
+    checkout_hook: Any = None
 
     def __post_init__(self) -> None:
         check_version(self.api_version)
@@ -70,10 +74,11 @@ class Simulator:
         portal = None
         if self.scenario.portal_configuration is not None:
             portal = load_portal_configuration(self.scenario.portal_configuration, base)
+        extra = {} if self.start is None else {"start": self.start}
         self.world = World(self.catalog, self.api_version, seed=self.seed,
                            billing_mode=self.billing_mode, policy=self.policy,
                            retry_days=RETRY_SCHEDULES[settings.retry_schedule],
-                           feedback=settings.feedback, portal=portal)
+                           feedback=settings.feedback, portal=portal, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
@@ -130,6 +135,9 @@ class Simulator:
             c = self._customer(step.customer)
             price = step.price or self.catalog.default_price(
                 resolve_plan(step.plan, self.catalog)).id
+            if self.checkout_hook is not None:
+                self.checkout_hook(self, c, self.catalog.price(price).id)
+                return
             w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
                        card=step.card, client_reference_id=c.user_id,
                        trial_days=step.trial_days)

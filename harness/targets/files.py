@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..delivery.signing import DEFAULT_WEBHOOK_SECRET
-from ..errors import ConfigError
+from ..errors import ConfigError, ScenarioError
 from ..files import MAX_CONFIG_BYTES, load_toml, read_text
 from ..masking import live_keys
 from ..scenario.catalog import Catalog
@@ -36,13 +36,16 @@ PLACEHOLDERS = {
     "python": "the Python interpreter running the harness",
     "port": "a free loopback port picked for this run (the same everywhere in the file)",
     "plans": "the [plans] table as JSON, lowest plan first",
+    "clock_file": "a file holding the virtual time in unix seconds ([clock].follow)",
 }
 PER_USER_PLACEHOLDERS = {
     "user_id": "the app's user id the harness made up for a Stripe customer",
     "email": "that user's email",
     "customer_id": "that user's Stripe customer id (cus_...)",
+    "plan": "the plan the user chooses at checkout ([checkout])",
+    "price_id": "that plan's price id ([checkout])",
 }
-_PER_USER_SECTIONS = ("seed", "state", "portal")
+_PER_USER_SECTIONS = ("seed", "state", "portal", "checkout")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -107,12 +110,65 @@ class PortalSection(_Strict):
     headers: dict[str, str] = Field(default_factory=dict)
 
 
+class CheckoutSection(_Strict):
+    """The app's own checkout route: the harness calls it as the signed-in user, then pays the
+    Checkout session the app created with each card in turn until one goes through."""
+
+    url: str
+    headers: dict[str, str] = Field(default_factory=dict)
+    json_body: dict[str, Any] | None = Field(default=None, alias="json")
+    form: dict[str, str] | None = None
+    cards: list[str] = Field(default_factory=lambda: ["4242424242424242"], min_length=1)
+
+    @field_validator("cards")
+    @classmethod
+    def _cards(cls, v: list[str]) -> list[str]:
+        from ..sim.app_checkout import DECLINED, card_outcome
+
+        try:
+            outcomes = [card_outcome(c) for c in v]
+        except ScenarioError as exc:
+            raise ValueError(str(exc)) from None
+        if outcomes[-1] == DECLINED:
+            raise ValueError("the last card must go through (4242424242424242 or "
+                             "4000002500003155), or the customer never subscribes")
+        return v
+
+
 class StripeSection(_Strict):
     """Where the harness serves its fake Stripe API (a fixed port lets an app you start
     yourself be configured ahead of time: STRIPE_API_BASE=http://127.0.0.1:PORT)."""
 
     port: int = Field(default=0, ge=0, le=65535)
     host: str = "127.0.0.1"
+    api_key: str | None = None  # default: harness.fake_stripe.keys.DEFAULT_API_KEY
+
+    @field_validator("api_key")
+    @classmethod
+    def _key(cls, v: str | None) -> str | None:
+        from ..fake_stripe.keys import check_api_key
+
+        return None if v is None else check_api_key(v)
+
+
+class ClockSection(_Strict):
+    """One clock for Stripe and the app (harness.targets.clock): where virtual time starts, and
+    whether the app's clock follows it."""
+
+    start: str | int = "fixed"
+    follow: Literal["none", "file", "faketime"] = "none"
+    library: str | None = None  # libfaketime's path, when not where the OS package puts it
+
+    @field_validator("start")
+    @classmethod
+    def _start(cls, v: str | int) -> str | int:
+        from .clock import resolve_start
+
+        try:
+            resolve_start(v, where="")
+        except ConfigError as exc:
+            raise ValueError(str(exc).strip()) from None
+        return v
 
 
 class TargetSpec(_Strict):
@@ -124,11 +180,14 @@ class TargetSpec(_Strict):
     seed: SeedSection | None = None
     state: StateSection
     portal: PortalSection | None = None
+    checkout: CheckoutSection | None = None
+    clock: ClockSection = Field(default_factory=ClockSection)
 
 
 _SECTIONS: dict[str, type[BaseModel]] = {
     "": TargetSpec, "app": AppSection, "webhook": WebhookSection, "seed": SeedSection,
     "state": StateSection, "portal": PortalSection, "stripe": StripeSection,
+    "clock": ClockSection, "checkout": CheckoutSection,
 }
 
 
@@ -151,9 +210,25 @@ class TargetFile:
                 "with at least one of plan, subscriptions, paid_invoices (SQL); or url (JSON); "
                 f"or callable (module:function). Found: {', '.join(ways + queries) or 'none'}")
 
+        self._clock_start: int | None = None
+
     @property
     def name(self) -> str:
         return self.spec.name or self.path.parent.name
+
+    def clock_start_seconds(self) -> int:
+        """[clock].start in seconds, resolved once ("now" is the time of the first call)."""
+        from ..sim.world import START_TIME
+        from .clock import resolve_start
+
+        if self._clock_start is None:
+            start = resolve_start(self.spec.clock.start, where=f"{self.path}: [clock].start")
+            self._clock_start = START_TIME if start is None else start
+        return self._clock_start
+
+    def set_clock_start(self, seconds: int) -> None:
+        """Start the virtual clock at `seconds` (a --clock-start given on the command line)."""
+        self._clock_start = seconds
 
     @property
     def folder(self) -> Path:
@@ -165,7 +240,8 @@ class TargetFile:
         """The values of the file-wide placeholders for one run (a new free port each time)."""
         return {"stripe_api_base": fake.url, "stripe_secret_key": fake.api_key,
                 "webhook_secret": self.webhook_secret, "tmp": tmp, "python": sys.executable,
-                "port": str(free_port()), "plans": json.dumps(self.spec.plans)}
+                "port": str(free_port()), "plans": json.dumps(self.spec.plans),
+                "clock_file": f"{tmp}/clock"}
 
     def build_target(self, fake: Any) -> Any:
         """An HttpTarget for this file (with the portal checks when [portal] is given)."""

@@ -25,6 +25,7 @@ import httpx
 
 from ..errors import AppExitedError, ConfigError, TargetError
 from ..masking import mask_text, mask_url
+from .clock import app_clock_for
 from .inprocess import PORTAL_BODY_LIMIT, CaseContext, PortalAnswer
 
 LOG_TAIL_LINES = 30
@@ -55,6 +56,9 @@ class HttpTarget:
         self.name = target_file.name
         self._tmp = tempfile.TemporaryDirectory(prefix="portal-harness-")
         self.values = target_file.placeholders(fake, self._tmp.name)
+        self.clock = app_clock_for(target_file, self._tmp.name)
+        self.checkout_url = (fill(self.spec.checkout.url, self.values)
+                             if self.spec.checkout is not None else None)
         self.webhook_url = fill(self.spec.webhook.url, self.values)
         self._proc: subprocess.Popen[bytes] | None = None
         self._logfile: Any = None
@@ -95,6 +99,9 @@ class HttpTarget:
             raise TargetError(f"{where}.ready_url {url} answers before the app is started: "
                               "another program (an earlier copy of the app?) holds that port")
         env = {**os.environ, **fill(app.env, self.values)}
+        if self.clock is not None:
+            self.clock.set(self.file.clock_start_seconds())
+            env.update(self.clock.env())
         command = fill(app.command, self.values)
         self._logfile = open(self._log_path, "wb")  # noqa: SIM115 - closed in close()
         try:

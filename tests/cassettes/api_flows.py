@@ -23,6 +23,7 @@ import stripe
 from harness.cassettes.recording import make_vcr, scrub_request, scrub_response
 from harness.checks.invariants import Violation, compare_state
 from harness.delivery.signing import sign_payload
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 from harness.reference_app import AppSettings, ReferenceApp, create_app
 from harness.reference_app.reply import Reply
 from harness.render import render
@@ -78,7 +79,7 @@ def _stable_response(response: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def make_app(base: str, version: str, *, api_key: str = "sk_test_harness",
+def make_app(base: str, version: str, *, api_key: str = DEFAULT_API_KEY,
              http_client: stripe.HTTPClient | None = None,
              price_plans: dict[str, str] | None = None, plan_order: list[str] | None = None,
              portal_configuration: str | None = None) -> ReferenceApp:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from harness.fake_stripe.keys import DEFAULT_API_KEY
+
 from .accounts import Account, make_account
 
 
@@ -29,7 +31,7 @@ def test_subscription_is_rendered_in_the_requested_version(
 def test_without_a_stripe_version_header_the_world_version_is_used(account: Account) -> None:
     status, headers, _ = account.fake.dispatch(
         "GET", f"/v1/subscriptions/{account.subscription.id}", "",
-        {"Authorization": "Bearer sk_test_harness"}, b"")
+        {"Authorization": f"Bearer {DEFAULT_API_KEY}"}, b"")
     assert status == 200
     assert headers["Stripe-Version"] == account.world.api_version
     assert account.fake.requests[-1].api_version == account.world.api_version

@@ -12,10 +12,11 @@ import stripe
 
 from harness.errors import ConfigError
 from harness.fake_stripe import Call, FakeStripe
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 
 from .accounts import Account, make_account
 
-BEARER = {"Authorization": "Bearer sk_test_harness"}
+BEARER = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 
 
 def _get(fake: FakeStripe, path: str, headers: dict[str, str] | None = None,
@@ -46,7 +47,7 @@ def test_a_missing_api_key_is_a_401() -> None:
 def test_basic_auth_with_the_key_as_user_is_accepted() -> None:
     world, customer, _ = make_account()
     fake = FakeStripe(world)
-    token = base64.b64encode(b"sk_test_harness:").decode()
+    token = base64.b64encode(f"{DEFAULT_API_KEY}:".encode()).decode()
     status, _, body = _get(fake, f"/v1/customers/{customer.id}",
                            headers={"authorization": f"Basic {token}"})
     assert (status, body["id"]) == (200, customer.id)

@@ -13,12 +13,13 @@ import httpx
 import pytest
 
 from harness.fake_stripe import FakeStripe, forms, server
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 from harness.scenario.catalog import default_catalog
 from harness.sim import World
 
 from .work import lines_run
 
-AUTH = {"Authorization": "Bearer sk_test_harness"}
+AUTH = {"Authorization": f"Bearer {DEFAULT_API_KEY}"}
 
 
 @pytest.fixture

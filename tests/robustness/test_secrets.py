@@ -15,6 +15,7 @@ import pytest
 
 from harness.cli import main
 from harness.errors import ConfigError
+from harness.fake_stripe.keys import DEFAULT_API_KEY
 from harness.masking import mask_secret, mask_text, mask_url
 from harness.run import DEFAULT_WEBHOOK_SECRET
 from harness.session import Session
@@ -64,7 +65,7 @@ def test_the_apps_startup_error_does_not_print_the_filled_command(tmp_path, caps
     assert code == 2
     assert "the app exited with code 3" in err
     assert "--webhook-secret=whsec_…abcd" in err  # the command, masked
-    assert SECRET not in err and "sk_test_harness" not in err
+    assert SECRET not in err and DEFAULT_API_KEY not in err
     assert "booting with" in err  # the log tail is still shown, masked
 
 

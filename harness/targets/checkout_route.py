@@ -1,0 +1,24 @@
+"""The app's own checkout route ([checkout] in a target file), called as the harness's user."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .http import fill
+from .inprocess import PortalAnswer
+
+
+def post_checkout(target: Any, user_id: str | None, email: str, customer_id: str, plan: str,
+                  price_id: str) -> PortalAnswer:
+    """POST [checkout].url as the signed-in user (anonymously when user_id is None)."""
+    spec = target.spec.checkout
+    values = {**target.values, "user_id": user_id or "", "email": email,
+              "customer_id": customer_id, "plan": plan, "price_id": price_id}
+    headers = fill(spec.headers, values) if user_id is not None else {}
+    kw: dict[str, Any] = {}
+    if spec.json_body is not None:
+        kw["json"] = fill(spec.json_body, values)
+    elif spec.form is not None:
+        kw["data"] = fill(spec.form, values)
+    r = target._post(fill(spec.url, values), "[checkout].url", headers=headers, **kw)
+    return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
