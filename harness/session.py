@@ -77,7 +77,8 @@ class Session:
                policy: str | None = None, mutant: str | None = None,
                security: bool = True, allow_live_keys: bool = False,
                clock_start: str | int | None = None, shard: str | None = None,
-               jobs: int | None = 1, concurrency: int | None = 1) -> Session:
+               jobs: int | None = 1, concurrency: int | None = 1,
+               matrix: str = "default") -> Session:
         """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
         `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
         `concurrency` plays that many cases at once against an app over HTTP (None: the
@@ -91,12 +92,14 @@ class Session:
                    "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
                    "catalog": catalog, "policy": policy, "mutant": mutant,
                    "security": security, "allow_live_keys": allow_live_keys,
-                   "clock_start": clock_start, "shard": shard}
+                   "clock_start": clock_start, "shard": shard, "matrix": matrix}
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
                                   billing_mode, catalog, policy, mutant, security,
                                   allow_live_keys, clock_start, concurrency)
+            if billing_mode is None:
+                session.cases += crossed_cases(session.cases, matrix)
             session.cases = take_shard(session.cases, shard)
         except BaseException:
             stack.close()
@@ -192,7 +195,8 @@ class Session:
                           allow_live_keys=getattr(args, "allow_live_keys", False),
                           clock_start=getattr(args, "clock_start", None),
                           shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
-                          concurrency=getattr(args, "concurrency", 1))
+                          concurrency=getattr(args, "concurrency", 1),
+                          matrix=getattr(args, "matrix", None) or "default")
 
 
 def _concurrency(wanted: int | None, spec: Any) -> int:
@@ -206,6 +210,39 @@ def _concurrency(wanted: int | None, spec: Any) -> int:
     if spec.seed is not None and spec.seed.reset_url:
         n = 1
     return n
+
+
+CROSSED_VERSION = "2025-03-31.basil"
+CROSSED_DELIVERIES = ("in_order", "shuffled")
+
+
+def crossed_cases(cases: list[Case], matrix: str) -> list[Case]:
+    """Cases where the endpoint's version and the subscriptions' billing mode disagree, as they
+    do in real accounts: the billing mode comes from the API version of the request that
+    created the subscription, while an endpoint keeps the version it was created with, so an
+    old endpoint receiving flexible subscriptions is common (and a new endpoint still receives
+    the classic ones created before 2025-09-30.clover).
+
+    `default`: the basil endpoint (the last before clover) with flexible subscriptions, in
+    order and shuffled: a tenth more cases. `full`: every version with the other billing mode,
+    in every delivery mode. The crossed cases come after the plain ones, so a failure in the
+    plain matrix is still reported first.
+    """
+    from .versions import default_billing_mode
+
+    if matrix not in ("default", "full"):
+        raise ConfigError(f"--matrix must be default or full, not {matrix!r}")
+    out = []
+    for case in cases:
+        if case.billing_mode is not None or case.schedule is not None:
+            continue
+        other = "classic" if default_billing_mode(case.api_version) == "flexible" else "flexible"
+        if matrix == "default" and not (case.api_version == CROSSED_VERSION
+                                        and case.delivery in CROSSED_DELIVERIES):
+            continue
+        out.append(Case(case.scenario, case.api_version, case.delivery, seed=case.seed,
+                        billing_mode=other))
+    return out
 
 
 @contextlib.contextmanager

@@ -20,6 +20,7 @@ from pydantic.functional_validators import field_validator, model_validator
 
 from ..errors import StreamError
 from ..files import MAX_JSON_DEPTH, MAX_STREAM_BYTES, check_depth, load_json
+from .states import TrackedLater
 
 FORMAT = "portal-harness/events@1"
 _TOO_DEEP = f"nested more than {MAX_JSON_DEPTH} levels deep"
@@ -48,9 +49,8 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class SubscriptionState(_Strict):
+class SubscriptionState(TrackedLater, _Strict):
     """What the app should believe about one subscription at a checkpoint."""
-
     status: str
     price_id: str
     current_period_end: int | None

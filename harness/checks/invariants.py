@@ -36,6 +36,9 @@ DEFECTS = {
                        "not cleared)",
     "state.paused": "a pause (status paused) was not recorded (or not cleared)",
     "state.collection_paused": "a pause of payment collection was not recorded (or not cleared)",
+    "state.quantity": "the app holds the wrong quantity (seats changed in the portal were lost)",
+    "state.cancellation_feedback": "the cancellation feedback was not recorded (it arrives in a "
+                                   "later customer.subscription.updated, even after .deleted)",
     "invoices.recorded_once": "a duplicate delivery recorded the invoice twice",
     "invoices.missing": "a paid invoice was never recorded",
     "invoices.unpaid_recorded": "an invoice Stripe does not hold as paid is recorded as paid",

@@ -43,7 +43,7 @@ class Column:
     name: str
     meaning: str
     accepted: str  # the rule, in words, as the README states it
-    kind: str = "text"  # text, bool or time: how app values are normalized
+    kind: str = "text"  # text, bool, time or count: how app values are normalized
     future: bool = False  # about what will happen: not compared once the subscription ended
 
 
@@ -71,6 +71,12 @@ SUBSCRIPTION_COLUMNS: tuple[Column, ...] = (
            "behavior or JSON) is read the same way",
            "while not ended: whether pause_collection is set; anything once ended", "bool",
            future=True),
+    Column("quantity", "the number of seats: the (first) item's quantity",
+           "Stripe's quantity while the subscription has not ended; anything once ended",
+           "count"),
+    Column("cancellation_feedback", "the answer to the portal's cancellation survey "
+           "(Stripe's cancellation_details.feedback), which arrives in a later update, even "
+           "after the subscription ended", "Stripe's feedback, also once ended (NULL if none)"),
 )
 COLUMNS = {c.name: c for c in SUBSCRIPTION_COLUMNS}
 ALIASES = {"pause_collection": "collection_paused"}  # a verbatim mirror of Stripe's field
@@ -92,6 +98,8 @@ def normalize(column: str, value: Any) -> Any:
     kind = COLUMNS[column].kind if column in COLUMNS else "text"
     if value is None:
         return None
+    if kind == "count":
+        return int(value)
     if kind == "bool":
         if isinstance(value, str):
             return value.strip().lower() in ("1", "true", "t", "yes")
@@ -122,8 +130,8 @@ def accepted(column: str, expected_sub: dict[str, Any], app_row: dict[str, Any],
     `billing_mode` is the subscription's (classic or flexible; None when unknown, which
     accepts either mode's shape).
     """
-    if column == "status":
-        return (expected_sub["status"],)
+    if column in ("status", "cancellation_feedback"):  # both stay true after the end
+        return (expected_sub.get(column),)
     if ended(expected_sub):
         return ANY
     pending = bool(expected_sub.get("cancel_at_period_end"))

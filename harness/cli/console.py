@@ -84,7 +84,7 @@ def print_report(report: RunReport) -> None:
     console = _console()
     columns: list[tuple[str, str]] = []
     for r in report.results:
-        key = (r.api_version, r.delivery)
+        key = (_column(r), r.delivery)
         if key not in columns:
             columns.append(key)
     table = Table(title=f"portal-harness: {report.target}", show_lines=False)
@@ -94,7 +94,7 @@ def print_report(report: RunReport) -> None:
         table.add_column(v, justify="center")
     grid: dict[str, dict[str, list[CaseResult]]] = {}
     for r in report.results:
-        grid.setdefault(r.scenario, {}).setdefault(r.api_version, []).append(r)
+        grid.setdefault(r.scenario, {}).setdefault(_column(r), []).append(r)
     for scenario, by_version in grid.items():
         cells = []
         for v in versions:
@@ -119,6 +119,16 @@ def print_report(report: RunReport) -> None:
     console.print()
     colour = "green" if report.ok else "red"
     console.print(f"[{colour}]{report.summary_line()}[/]")
+
+
+def _column(r: CaseResult) -> str:
+    """The endpoint's version, and the billing mode when it is not that version's default."""
+    from ..versions import default_billing_mode
+
+    mode = getattr(r, "billing_mode", None)
+    if mode and mode != default_billing_mode(r.api_version):
+        return f"{r.api_version} {mode}"
+    return r.api_version
 
 
 def _mark(r: CaseResult) -> str:

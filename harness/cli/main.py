@@ -107,6 +107,11 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mutant", help="run against the reference app with a planted defect "
                    "(see `portal-harness mutants`)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--matrix", choices=("default", "full"), default="default",
+                   help="which endpoint-version x billing-mode pairs to add: default, the "
+                        "basil endpoint with flexible subscriptions (in order, shuffled); full, "
+                        "every version with the other billing mode in every delivery mode "
+                        "(ignored with --billing-mode)")
     p.add_argument("--allow-live-keys", action="store_true",
                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
                         "refused by default, the harness never needs one")

@@ -82,6 +82,8 @@ class ReferenceApp:
                     "cancel_at_period_end": row.cancel_at_period_end,
                     "paused": row.paused,
                     "collection_paused": row.collection_paused,
+                    "quantity": row.quantity,
+                    "cancellation_feedback": row.cancellation_feedback,
                 }
                 for row in rows
             },

@@ -25,6 +25,8 @@ class SubscriptionRow:
     paused: bool
     collection_paused: bool
     updated_at: int
+    quantity: int = 1
+    cancellation_feedback: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,9 @@ class Database:
             cancel_at INTEGER,
             paused INTEGER NOT NULL,
             collection_paused INTEGER NOT NULL,
-            updated_at INTEGER NOT NULL
+            updated_at INTEGER NOT NULL,
+            quantity INTEGER NOT NULL DEFAULT 1,
+            cancellation_feedback TEXT
         )"""
     # The UNIQUE constraint is the last line of defence against recording a payment twice:
     # invoice.paid and invoice.payment_succeeded are two events about the same invoice.
@@ -164,7 +168,8 @@ class Database:
         self.conn.execute(
             "INSERT OR REPLACE INTO subscriptions (stripe_subscription_id, stripe_customer_id, "
             "status, stripe_price_id, current_period_end, cancel_at_period_end, cancel_at, "
-            "paused, collection_paused, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "paused, collection_paused, updated_at, quantity, cancellation_feedback) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             astuple(row),
         )
 

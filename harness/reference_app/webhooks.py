@@ -299,7 +299,19 @@ class WebhookProcessor:
             paused=self.is_paused(sub),
             collection_paused=self.collection_paused(sub),
             updated_at=self.now(),
+            quantity=self.quantity(sub),
+            cancellation_feedback=self.cancellation_feedback(sub),
         )
+
+    def quantity(self, sub: dict[str, Any]) -> int:
+        # Seats: the item's quantity (the legacy top-level `quantity` is not in the typed SDKs).
+        return integer(sub, "items", "data", 0, "quantity")
+
+    def cancellation_feedback(self, sub: dict[str, Any]) -> str | None:
+        # The portal's survey answer comes in a later update, after the cancellation itself.
+        details = sub.get("cancellation_details")
+        value = details.get("feedback") if isinstance(details, dict) else None
+        return value if isinstance(value, str) else None
 
     def period_end(self, sub: dict[str, Any]) -> int:
         # basil (2025-03-31) removed Subscription.current_period_end; the item's period is

@@ -27,6 +27,7 @@ from .customers import (
     render_portal_session,
     render_setup_intent,
 )
+from .payments import render_charge, render_invoice_payment, render_payment_intent
 from .subscriptions import render_subscription
 
 _RENDERERS = {
@@ -38,6 +39,9 @@ _RENDERERS = {
     "checkout.session": render_checkout_session,
     "setup_intent": render_setup_intent,
     "billing_portal.session": render_portal_session,
+    "payment_intent": render_payment_intent,
+    "charge": render_charge,
+    "invoice_payment": render_invoice_payment,
     "product": render_product,
     "price": render_price_object,
     "entitlements.feature": render_feature,

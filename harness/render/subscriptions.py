@@ -121,9 +121,9 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
             "payment_method_types": None, "save_default_payment_method": "off"},
         "pending_invoice_item_interval": None, "pending_setup_intent": None,
         "pending_update": None, "schedule": None, "start_date": sub.created,
-        "status": sub.status, "test_clock": None, "transfer_data": None, "trial_end": None,
+        "status": sub.status, "test_clock": None, "transfer_data": None, "trial_end": sub.trial_end,
         "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
-        "trial_start": None,
+        "trial_start": sub.trial_start,
     }
     if at_least(version, "2025-12-15"):
         out["customer_account"] = None

@@ -27,6 +27,9 @@ class _Strict(BaseModel):
 class CustomerSpec(_Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     email: str | None = None
+    portal_configuration: str | dict[str, Any] | None = Field(
+        default=None, description="this customer's portal configuration, when the app routes "
+                                  "customers to several (default: the scenario's)")
 
 
 class _OnSubscription(_Strict):
@@ -42,14 +45,15 @@ class Checkout(_Strict):
     plan: str = "@low"
     price: str | None = None
     quantity: int = Field(default=1, ge=1)
-    card: Literal["visa", "mastercard"] = "visa"
+    card: Literal["visa", "mastercard", "authentication_required"] = "visa"
+    trial_days: int | None = Field(default=None, ge=1, description="start with a free trial")
 
 
 class SwitchPlan(_OnSubscription):
     plan: str | None = None
     price: str | None = None
-    proration_behavior: Literal["create_prorations", "always_invoice", "none"] = (
-        "create_prorations")
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] | None = Field(
+        default=None, description="default: the portal configuration's, else create_prorations")
 
     @model_validator(mode="after")
     def _one_target(self) -> SwitchPlan:
@@ -81,7 +85,25 @@ class Resume(_OnSubscription):
 
 class UpdatePaymentMethod(_Strict):
     customer: str
-    card: Literal["visa", "mastercard", "declining"] = "visa"
+    card: Literal["visa", "mastercard", "declining", "authentication_required"] = "visa"
+
+
+class ChangeQuantity(_OnSubscription):
+    quantity: int = Field(ge=1)
+    proration_behavior: Literal["create_prorations", "always_invoice", "none"] | None = None
+
+
+class AuthenticatePayment(_Strict):
+    customer: str
+    succeed: bool = True
+
+
+class Settings(_Strict):
+    """Stripe account settings a scenario runs under (FIDELITY.md names each choice)."""
+
+    retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
+        "smart_retries_8_in_2_weeks")
+    feedback: Literal["separate_update", "same_event"] = "separate_update"
 
 
 class CardDeclines(_Strict):
@@ -109,6 +131,8 @@ class Expect(_Strict):
     paused: bool | None = None
     collection_paused: bool | None = None
     paid_invoices: int | None = None
+    quantity: int | None = None
+    cancellation_feedback: str | None = None
 
 
 class Checkpoint(_Strict):
@@ -126,6 +150,8 @@ ACTIONS: dict[str, type[_Strict]] = {
     "resume": Resume,
     "update_payment_method": UpdatePaymentMethod,
     "card_declines": CardDeclines,
+    "change_quantity": ChangeQuantity,
+    "authenticate_payment": AuthenticatePayment,
     "advance": Advance,
     "checkpoint": Checkpoint,
 }
@@ -143,6 +169,10 @@ class Scenario(_Strict):
     requires: dict[str, str] = Field(
         default_factory=dict,
         description="min_api_version: YYYY-MM-DD; billing_mode: classic|flexible")
+    settings: Settings = Field(default_factory=Settings)
+    portal_configuration: str | dict[str, Any] | None = Field(
+        default=None, description="a built-in configuration's name, a file (JSON, YAML, TOML) "
+                                  "relative to the scenario, or Stripe's object inline")
     _source: str | None = PrivateAttr(default=None)
 
     @property

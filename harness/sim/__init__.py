@@ -17,15 +17,19 @@ from .objects import (
     Subscription,
     SubscriptionItem,
 )
+from .payments import Charge, InvoicePayment, PaymentIntent
 from .world import AccessPolicy, SimEvent, World
 
 __all__ = [
     "AccessPolicy",
+    "Charge",
     "CheckoutSession",
     "Customer",
     "Invoice",
     "InvoiceItem",
     "InvoiceLine",
+    "InvoicePayment",
+    "PaymentIntent",
     "PaymentMethod",
     "PortalSession",
     "SetupIntent",

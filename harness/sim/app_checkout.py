@@ -79,8 +79,10 @@ def complete_session(world: World, session: CheckoutSession, card: str, *,
     sub.latest_invoice = inv.id
     # The order World.checkout follows, for the same reasons (see its docstring).
     basil = era(world.api_version) >= Era.BASIL
-    if basil:
+    if basil:  # the session's own PaymentIntent is paid first (no invoice on it yet)
+        pi = world._payment_intent_for(inv, pm, "checkout")
         world.emit("payment_method.attached", pm, request="checkout")
+        world._charge(inv, pi, pm, succeeded=True, request="checkout")
     else:
         sub.status = "incomplete"
     world.emit("customer.subscription.created", sub, request="checkout")

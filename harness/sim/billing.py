@@ -6,12 +6,44 @@ what is confirmed and what is inferred). Called by the clock and by the portal v
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from .objects import Invoice, InvoiceItem, InvoiceLine, Subscription
 
 if TYPE_CHECKING:
     from .world import World
+
+RETRY_SCHEDULES: dict[str, tuple[int, ...]] = {
+    # Stripe's recommended Smart Retries policy: "8 tries within 2 weeks"
+    # (https://docs.stripe.com/payments/off-session-payments/smart-retries). Stripe picks the
+    # times with its model; here the 7 retries are spread evenly, 2 days apart.
+    "smart_retries_8_in_2_weeks": (2, 2, 2, 2, 2, 2, 2),
+    # The older fixed custom schedule many accounts still use: 3, 5 and 7 days apart.
+    "custom_3_5_7": (3, 5, 7),
+}
+DEFAULT_RETRY_SCHEDULE = "smart_retries_8_in_2_weeks"
+
+FEEDBACK_MODES = ("separate_update", "same_event")
+"""How portal cancellation feedback reaches the webhook: in a second, later
+customer.subscription.updated (what public reports show Stripe doing, the default) or inside the
+cancellation event itself."""
+DEFAULT_FEEDBACK = "separate_update"
+FEEDBACK_DELAY = 7  # seconds between the cancellation and the feedback update (reports: ~7 s)
+
+
+def action(verb):
+    """Mark a World verb as one action: its events share one `request` (see World.emit)."""
+    @functools.wraps(verb)
+    def run(self, *args, **kwargs):
+        outer = self.begin_action()
+        try:
+            return verb(self, *args, **kwargs)
+        finally:
+            if outer:
+                self.end_action()
+    return run
+
 
 _INTERVAL_SECONDS = {"day": 86400, "week": 7 * 86400, "month": 30 * 86400, "year": 365 * 86400}
 
@@ -52,7 +84,7 @@ class BillingVerbs:
     # -- invoices ---------------------------------------------------------------------------
 
     def _new_invoice(self: World, sub: Subscription, reason: str, *, cycle: bool,
-                     period: tuple[int, int] | None = None) -> Invoice:
+                     period: tuple[int, int] | None = None, trial: bool = False) -> Invoice:
         """A draft invoice. Its own period is the one just billed in arrears (a renewal invoice
         shows the period that ended; a first invoice has start == end, as captured payloads do)."""
         cust = self.customer(sub.customer)
@@ -61,10 +93,12 @@ class BillingVerbs:
         if cycle:  # one line per item for the new period
             for item in sub.items:
                 price = self.catalog.price(item.price)
+                name = self.catalog.products[price.product]
                 lines.append(InvoiceLine(
-                    id=self.ids.new("il"), amount=price.unit_amount * item.quantity,
+                    id=self.ids.new("il"), amount=0 if trial else price.unit_amount * item.quantity,
                     # Stripe writes a multiplication sign here (captured line descriptions).
-                    description=f"{item.quantity} × {self.catalog.products[price.product]}"  # noqa: RUF001
+                    description=f"Trial period for {name}" if trial else
+                    f"{item.quantity} × {name}"  # noqa: RUF001
                     f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
                     period_start=item.current_period_start, period_end=item.current_period_end,
                     price=item.price, quantity=item.quantity, proration=False,
@@ -128,37 +162,61 @@ class BillingVerbs:
 
     def _attempt_payment(self: World, inv: Invoice, *, request: str = "automatic",
                          counted: bool = True) -> None:
-        """Charge the invoice. `counted=False` is a payment made outside the invoice's own
-        attempts (basil Checkout pays before the invoice exists: the captured first invoice shows
-        attempted true with attempt_count 0)."""
+        """Charge the invoice through its PaymentIntent. `counted=False` is a payment made
+        outside the invoice's own attempts (basil Checkout pays before the invoice exists: the
+        captured first invoice shows attempted true with attempt_count 0). A card that needs
+        authentication is only asked for it off-session (renewals, retries); in Checkout and the
+        portal the customer is present and authenticates at once."""
         sub = self.subscriptions.get(inv.subscription or "")
-        cust = self.customer(inv.customer)
         if inv.amount_due == 0:
             self._apply_balance(inv, request)
             self._mark_paid(inv, sub, request)
             return
-        pm_id = (sub.default_payment_method if sub else None) or cust.default_payment_method
-        pm = self.payment_methods.get(pm_id or "")
-        inv.attempt_count += 1 if counted else 0
-        inv.attempted = True
-        inv.payment_intent = inv.payment_intent or self.ids.new("pi")
-        if pm is not None and not pm.declines:
-            inv.charge = self.ids.new("ch")
+        paid_before = self.payment_intents.get(inv.payment_intent or "")
+        if paid_before is not None and paid_before.status == "succeeded":
+            inv.attempted = True  # basil Checkout: its PaymentIntent already succeeded
             self._apply_balance(inv, request)
             self._mark_paid(inv, sub, request)
             return
-        # Failure: Smart-Retries-like schedule; after the last retry the subscription is canceled
-        # (the Dashboard's default "cancel the subscription" outcome).
+        cust = self.customer(inv.customer)
+        pm_id = (sub.default_payment_method if sub else None) or cust.default_payment_method
+        pm = self.payment_methods.get(pm_id or "")
+        before = inv.snapshot()
+        inv.attempt_count += 1 if counted else 0
+        inv.attempted = True
+        pi = self._payment_intent_for(inv, pm, request)
+        if pm is not None and pm.requires_authentication and request == "automatic":
+            self._require_action(inv, pi, request)
+            self._payment_not_made(inv, sub, before, request, action_required=True)
+            return
+        if pm is not None and not pm.declines:
+            self._charge(inv, pi, pm, succeeded=True, request=request)
+            self._apply_balance(inv, request)
+            self._mark_paid(inv, sub, request)
+            return
+        if pm is not None:
+            self._charge(inv, pi, pm, succeeded=False, request=request)
+        self._payment_not_made(inv, sub, before, request)
+
+    def _payment_not_made(self: World, inv: Invoice, sub: Subscription | None, before: Invoice,
+                          request: str, *, action_required: bool = False) -> None:
+        """A failed attempt (or one waiting for authentication): the retry schedule decides the
+        next attempt; after the last one the subscription is canceled (the Dashboard's default
+        "cancel the subscription" outcome)."""
+        cust = self.customer(inv.customer)
         retries_done = inv.attempt_count - 1
         inv.next_payment_attempt = (
             self.now + self.retry_days[retries_done] * 86400
-            if retries_done < len(self.retry_days) else None
+            if 0 <= retries_done < len(self.retry_days) else None
         )
         self.emit("invoice.payment_failed", inv, request=request)
+        if action_required:
+            self.emit("invoice.payment_action_required", inv, request=request)
+        self.emit("invoice.updated", inv, before=before, request=request)
         if not cust.delinquent:
-            before = cust.snapshot()
+            cust_before = cust.snapshot()
             cust.delinquent = True
-            self.emit("customer.updated", cust, before=before, request=request)
+            self.emit("customer.updated", cust, before=cust_before, request=request)
         if sub is None:
             return
         if sub.status == "active":
@@ -171,6 +229,7 @@ class BillingVerbs:
         inv.amount_paid = inv.amount_due
         self.emit("invoice.paid", inv, request=request)
         self.emit("invoice.payment_succeeded", inv, request=request)
+        self._invoice_payment_paid(inv, request)
         cust = self.customer(inv.customer)
         if cust.delinquent:
             before = cust.snapshot()
@@ -187,10 +246,13 @@ class BillingVerbs:
         self.emit("customer.subscription.updated", sub, before=before, request=request)
 
     def _renew(self: World, sub: Subscription) -> None:
-        """Period end: the period advances (customer.subscription.updated), then a draft invoice
-        (invoice.created) that Stripe finalizes and charges about an hour later."""
+        """Period end: a draft invoice for the new period (invoice.created), then the period
+        advances (customer.subscription.updated); Stripe finalizes and charges the invoice about
+        an hour later."""
         before = sub.snapshot()
         ended = (sub.current_period_start, sub.current_period_end)
+        if sub.status == "trialing":  # the trial ends: the first paid period starts
+            sub.status = "active"
         for item in sub.items:
             price = self.catalog.price(item.price)
             item.current_period_start = item.current_period_end
@@ -199,8 +261,8 @@ class BillingVerbs:
                 price.interval_count)
         inv = self._new_invoice(sub, "subscription_cycle", cycle=True, period=ended)
         sub.latest_invoice = inv.id
-        self.emit("customer.subscription.updated", sub, before=before, request="automatic")
         self.emit("invoice.created", inv, request="automatic")
+        self.emit("customer.subscription.updated", sub, before=before, request="automatic")
 
     def _end_scheduled(self: World, sub: Subscription) -> None:
         """A scheduled cancellation takes effect: customer.subscription.deleted, no invoice."""
@@ -218,18 +280,21 @@ class BillingVerbs:
         self.emit("customer.subscription.deleted", sub, request=request)
 
     def _proration_items(self: World, sub: Subscription, old_price: str, new_price: str,
-                         quantity: int, item_id: str, *, debit: bool = True) -> list[InvoiceItem]:
+                         quantity: int, item_id: str, *, debit: bool = True,
+                         sign: int = -1) -> list[InvoiceItem]:
         """Credit for unused time on the old price, debit for the rest of the period on the new.
 
         `debit=False` for an interval change: the period restarts and the new price is billed
-        for a whole new period, so only the credit for the old period remains."""
+        for a whole new period, so only the credit for the old period remains. `sign=1` with
+        `debit=False` gives only a debit (the new side of a quantity change)."""
         start, end = sub.items[0].current_period_start, sub.items[0].current_period_end
         remaining = max(end - self.now, 0) / max(end - start, 1)
         items = []
-        sides = [(old_price, -1, "Unused"), (new_price, 1, "Remaining")][:2 if debit else 1]
-        for price_id, sign, word in sides:
+        sides = [(old_price, sign, "Unused" if sign < 0 else "Remaining"),
+                 (new_price, 1, "Remaining")][:2 if debit else 1]
+        for price_id, side, word in sides:
             price = self.catalog.price(price_id)
-            amount = sign * round(price.unit_amount * quantity * remaining)
+            amount = side * round(price.unit_amount * quantity * remaining)
             name = self.catalog.products[price.product]
             ii = InvoiceItem(
                 id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,

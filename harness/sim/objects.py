@@ -65,6 +65,7 @@ class PaymentMethod(_Snap):
     exp_month: int = 12
     exp_year: int = 2030
     declines: bool = False
+    requires_authentication: bool = False  # 3D Secure on every off-session payment
     kind = "payment_method"
 
 
@@ -100,6 +101,9 @@ class Subscription(_Snap):
     default_payment_method: str | None = None
     currency: str = "usd"
     metadata: dict[str, str] = field(default_factory=dict)
+    trial_start: int | None = None
+    trial_end: int | None = None
+    trial_will_end_sent: bool = False  # bookkeeping, not rendered
     kind = "subscription"
 
     @property

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import ScenarioError
 from ..versions import Era, era
-from .billing import add_interval
+from .billing import FEEDBACK_DELAY, action, add_interval
 from .objects import (
     CheckoutSession,
     Customer,
@@ -23,42 +23,56 @@ from .objects import (
 )
 
 if TYPE_CHECKING:
+    from .portal_config import PortalConfiguration
     from .world import World
 
-CARDS = {"visa": ("visa", "4242", False), "mastercard": ("mastercard", "4444", False),
-         "declining": ("visa", "0341", True)}  # 4000 0000 0000 0341: attaches, then declines
+# name: (brand, last4, declines, requires authentication). Stripe's test cards: 4000 0000 0000
+# 0341 attaches, then declines; 4000 0027 6000 3184 asks for 3D Secure on every payment.
+CARDS = {"visa": ("visa", "4242", False, False),
+         "mastercard": ("mastercard", "4444", False, False),
+         "declining": ("visa", "0341", True, False),
+         "authentication_required": ("visa", "3184", False, True)}
 
 
 class PortalVerbs:
     """Mixed into World; uses its stores, clock, ids and emit()."""
 
+    @action
     def create_customer(self: World, email: str, name: str) -> Customer:
         """The app signs a user up and creates their Stripe customer (customer.created)."""
         cust = Customer(id=self.ids.new("cus", short=True), email=email, name=name,
                         created=self.now)
         self.customers[cust.id] = cust
-        self.emit("customer.created", cust)
+        self.emit("customer.created", cust, request="api")
         return cust
 
     def _new_card(self: World, customer: str, card: str) -> PaymentMethod:
         if card not in CARDS:
             raise ScenarioError(f"unknown card {card!r}; choose one of {', '.join(CARDS)}")
-        brand, last4, declines = CARDS[card]
+        brand, last4, declines, sca = CARDS[card]
         pm = PaymentMethod(id=self.ids.new("pm"), customer=customer, created=self.now,
-                           brand=brand, last4=last4, declines=declines)
+                           brand=brand, last4=last4, declines=declines,
+                           requires_authentication=sca)
         self.payment_methods[pm.id] = pm
         return pm
 
+    @action
     def checkout(self: World, customer_id: str, price_id: str, *, quantity: int = 1,
                  card: str = "visa", client_reference_id: str | None = None,
-                 session_id: str | None = None) -> Subscription:
+                 session_id: str | None = None, trial_days: int | None = None) -> Subscription:
         """Stripe Checkout in subscription mode, paid by card.
 
         From 2025-03-31.basil the subscription is created only after the payment succeeds
         (https://docs.stripe.com/changelog/basil/2025-03-31/checkout-legacy-subscription-upgrade);
         before, it was created `incomplete` and turned `active` when the first invoice was paid.
         `session_id` completes a session the app created earlier (the hosted Checkout page).
+        With `trial_days` the subscription starts `trialing` with a $0 first invoice, paid at
+        once, and the trial's end is the first period end (https://docs.stripe.com/billing/
+        subscriptions/trials).
         """
+        if trial_days is not None:
+            return self._checkout_trial(customer_id, price_id, quantity, card,
+                                        client_reference_id, trial_days)
         cust = self.customer(customer_id)
         price = self.catalog.price(price_id)
         pm = self._new_card(cust.id, card)
@@ -90,8 +104,10 @@ class PortalVerbs:
                 setattr(session, kept, getattr(opened, kept))
         self.checkout_sessions[session.id] = session
         basil = era(self.api_version) >= Era.BASIL
-        if basil:
+        if basil:  # the session's own PaymentIntent is paid first (no invoice on it yet)
+            pi = self._payment_intent_for(inv, pm, "checkout")
             self.emit("payment_method.attached", pm, request="checkout")
+            self._charge(inv, pi, pm, succeeded=True, request="checkout")
             self.emit("customer.subscription.created", sub, request="checkout")
         else:
             sub.status = "incomplete"
@@ -106,17 +122,29 @@ class PortalVerbs:
         self.emit("checkout.session.completed", session, request="checkout")
         return sub
 
+    @action
     def switch_plan(self: World, sub: Subscription, price_id: str, *,
-                    proration_behavior: str = "create_prorations") -> None:
+                    proration_behavior: str | None = None) -> None:
         """The portal's plan switch: the item's price changes now.
 
         A change of billing interval restarts the period and invoices the new period at once,
         whatever the proration behaviour; the credit for the unused old period follows the
         proration behaviour (`none`: no credit; an interval change prorates by default,
         https://stripe.com/docs/subscriptions/changing). No "remaining time" debit: the new
-        price is billed for its whole new period.
+        price is billed for its whole new period. `proration_behavior` None: the portal
+        configuration's (Stripe's default none), or create_prorations without a configuration.
         """
         self._require_live(sub, "switch plan")
+        portal = self.portal_of(sub.customer)
+        proration_behavior = self._proration(proration_behavior, sub.customer)
+        if portal is not None:
+            new_price = self.catalog.price(price_id)
+            portal.check_update("price", new_price.id, new_price.product)
+            old_price = self.catalog.price(sub.items[0].price)
+            if portal.schedules_downgrades() and new_price.unit_amount < old_price.unit_amount:
+                raise ScenarioError(
+                    f"portal configuration {portal.id} schedules downgrades at period end "
+                    "(subscription schedules), which the simulator does not model yet")
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
             raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")
         item = sub.items[0]
@@ -148,24 +176,41 @@ class PortalVerbs:
         self.emit("invoice.created", inv)
         self._finalize(inv, request="portal")
 
+    @action
     def cancel_at_period_end(self: World, sub: Subscription, *,
                              feedback: str | None = None) -> None:
-        """Classic: cancel_at_period_end=true and cancel_at=period end. Flexible: only cancel_at
-        (the max item period end); cancel_at_period_end stays false (billing-mode compare docs)."""
+        """Classic: cancel_at_period_end=true, cancel_at=period end and canceled_at=now.
+        Flexible: only cancel_at (the max item period end); cancel_at_period_end stays false
+        and canceled_at stays null until the subscription ends (billing-mode compare docs; the
+        reported flexible portal cancel shows only cancel_at and cancellation_details move)."""
         self._require_live(sub, "cancel")
+        self._portal_cancel(sub.customer, "at_period_end", feedback)
         if sub.cancellation_pending:
             raise ScenarioError(f"subscription {sub.id} already has a cancellation pending")
+        inline = feedback if self.feedback == "same_event" else None
 
         def change() -> None:
             if sub.billing_mode == "classic":
                 sub.cancel_at_period_end = True
+                sub.canceled_at = self.now
             sub.cancel_at = sub.current_period_end
-            sub.canceled_at = self.now
             sub.cancellation_reason = "cancellation_requested"
-            sub.cancellation_feedback = feedback
+            sub.cancellation_feedback = inline
 
         self._update_sub(sub, change)
+        self._late_feedback(sub, feedback)
 
+    def _late_feedback(self: World, sub: Subscription, feedback: str | None) -> None:
+        """The portal's cancellation survey answer, sent as its own request a few seconds after
+        the cancellation: a second customer.subscription.updated, even after .deleted (public
+        reports: better-auth/better-auth#9321, laravel/cashier-stripe#1632 and #1714)."""
+        if feedback is None or self.feedback == "same_event":
+            return
+        self.now += FEEDBACK_DELAY
+        self._requests = {}
+        self._update_sub(sub, lambda: setattr(sub, "cancellation_feedback", feedback))
+
+    @action
     def undo_cancel(self: World, sub: Subscription) -> None:
         """The portal's "renew" / "don't cancel": every cancellation field returns to empty."""
         if not sub.cancellation_pending:
@@ -178,14 +223,19 @@ class PortalVerbs:
 
         self._update_sub(sub, change)
 
+    @action
     def cancel_now(self: World, sub: Subscription, *, feedback: str | None = None) -> None:
-        """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted."""
+        """Portal cancel in `immediately` mode without prorations: customer.subscription.deleted
+        (then the feedback update, see `_late_feedback`)."""
         self._require_live(sub, "cancel")
+        self._portal_cancel(sub.customer, "immediately", feedback)
         sub.cancellation_reason = "cancellation_requested"
-        sub.cancellation_feedback = feedback
+        sub.cancellation_feedback = feedback if self.feedback == "same_event" else None
         sub.canceled_at = self.now
         self._cancel(sub, reason="cancellation_requested", request="portal")
+        self._late_feedback(sub, feedback)
 
+    @action
     def pause(self: World, sub: Subscription, *, mechanism: str = "auto",
               behavior: str = "void") -> None:
         """Pause by status (endive, flexible mode: status=paused, customer.subscription.paused)
@@ -207,6 +257,12 @@ class PortalVerbs:
                 sub.paused = {"type": "subscription", "transitioned_at": self.now,
                               "subscription": {"type": "pause_requested"}}
 
+            # Pause defaults: bill_for.unused_time_from=now with invoicing_behavior=
+            # pending_invoice_item, i.e. a credit for the unused time, billed on resumption.
+            item = sub.items[0]
+            for ii in self._proration_items(sub, item.price, item.price, item.quantity, item.id,
+                                            debit=False):
+                self.emit("invoiceitem.created", ii)
             self._update_sub(sub, change)
             self.emit("customer.subscription.paused", sub)
         elif mechanism == "pause_collection":
@@ -214,41 +270,47 @@ class PortalVerbs:
                 raise ScenarioError(f"unknown pause_collection behavior {behavior!r}")
             if sub.pause_collection is not None:
                 raise ScenarioError(f"collection of {sub.id} is already paused")
+            # The portal has not offered pause_collection since 2024-04-10: the app's API call.
             self._update_sub(sub, lambda: setattr(
-                sub, "pause_collection", {"behavior": behavior, "resumes_at": None}))
+                sub, "pause_collection", {"behavior": behavior, "resumes_at": None}),
+                request="api")
         else:
             raise ScenarioError(f"unknown pause mechanism {mechanism!r}")
 
+    @action
     def resume(self: World, sub: Subscription) -> None:
-        """Undo whichever pause is in force. A status pause that outlived its period starts a
-        new period now and invoices it."""
+        """Undo whichever pause is in force (a status pause: see below; pause_collection: the
+        app's API call clears it)."""
         if sub.status == "paused":
-            expired = sub.current_period_end <= self.now
+            # Resume defaults: billing_cycle_anchor=now, so a new period starts now and its
+            # invoice (with the pause credit) must be paid before the subscription is active.
             before = sub.snapshot()
+            for item in sub.items:
+                price = self.catalog.price(item.price)
+                item.current_period_start = self.now
+                item.current_period_end = add_interval(
+                    self.now, price.interval, price.interval_count)
+            sub.billing_cycle_anchor = self.now
+            inv = self._new_invoice(sub, "subscription_cycle", cycle=True)
+            sub.latest_invoice = inv.id
+            self.emit("invoice.created", inv)
+            self._finalize(inv, request="portal")
+            if inv.status != "paid":  # the resumption invoice failed: still paused
+                return
             sub.status, sub.paused = "active", None
-            inv = None
-            if expired:
-                for item in sub.items:
-                    price = self.catalog.price(item.price)
-                    item.current_period_start = self.now
-                    item.current_period_end = add_interval(
-                        self.now, price.interval, price.interval_count)
-                sub.billing_cycle_anchor = self.now
-                inv = self._new_invoice(sub, "subscription_cycle", cycle=True)
-                sub.latest_invoice = inv.id
             self.emit("customer.subscription.updated", sub, before=before)
             self.emit("customer.subscription.resumed", sub)
-            if inv is not None:
-                self.emit("invoice.created", inv)
-                self._finalize(inv, request="portal")
         elif sub.pause_collection is not None:
-            self._update_sub(sub, lambda: setattr(sub, "pause_collection", None))
+            self._update_sub(sub, lambda: setattr(sub, "pause_collection", None), request="api")
         else:
             raise ScenarioError(f"subscription {sub.id} is not paused")
 
+    @action
     def update_payment_method(self: World, customer_id: str, *, card: str = "visa") -> None:
         """The portal's payment-method update: a SetupIntent confirms the card, which becomes
         the customer's default and the default of their live subscriptions."""
+        if (portal := self.portal_of(customer_id)) is not None:
+            portal.require("payment_method_update")
         cust = self.customer(customer_id)
         pm = self._new_card(cust.id, card)
         si = SetupIntent(id=self.ids.new("seti"), customer=cust.id, created=self.now,
@@ -265,6 +327,7 @@ class PortalVerbs:
             if not sub.ended and sub.default_payment_method not in (None, pm.id):
                 self._update_sub(sub, lambda s=sub: setattr(s, "default_payment_method", pm.id))
 
+    @action
     def card_declines(self: World, customer_id: str) -> None:
         """From now on, every card the customer has declines (expired, lost, no funds)."""
         self.customer(customer_id)
@@ -272,6 +335,7 @@ class PortalVerbs:
             if pm.customer == customer_id:
                 pm.declines = True
 
+    @action
     def create_portal_session(self: World, customer_id: str, *, return_url: str | None,
                               configuration: str, flow: dict | None,
                               locale: str | None = None) -> PortalSession:
@@ -286,6 +350,30 @@ class PortalVerbs:
         # because the app's own request creates it, outside any scenario's flow.
         self.portal_sessions[session.id] = session
         return session
+
+    def portal_of(self: World, customer_id: str) -> PortalConfiguration | None:
+        """The portal configuration this customer's sessions use (apps route customer types
+        to different configurations), else the World's."""
+        return self.customer_portals.get(customer_id, self.portal)
+
+    def _proration(self: World, given: str | None, customer_id: str) -> str:
+        """The step's proration behaviour, else the portal configuration's (Stripe's default
+        is none), else create_prorations when no configuration is given."""
+        if given is not None:
+            return given
+        if (portal := self.portal_of(customer_id)) is not None:
+            return portal.features.subscription_update.proration_behavior
+        return "create_prorations"
+
+    def _portal_cancel(self: World, customer_id: str, mode: str, feedback: str | None) -> None:
+        if (portal := self.portal_of(customer_id)) is None:
+            return
+        portal.require("subscription_cancel")
+        configured = portal.features.subscription_cancel.mode
+        if configured != mode:
+            raise ScenarioError(f"portal configuration {portal.id} cancels {configured}, "
+                                f"not {mode}")
+        portal.check_reason(feedback)
 
     def _status_pause_available(self: World, sub: Subscription) -> bool:
         return era(self.api_version) >= Era.ENDIVE and sub.billing_mode == "flexible"

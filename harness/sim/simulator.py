@@ -15,6 +15,7 @@ from ..errors import ScenarioError
 from ..scenario.catalog import Catalog, default_catalog
 from ..scenario.files import (
     Advance,
+    AuthenticatePayment,
     CardDeclines,
     Checkout,
     Checkpoint,
@@ -25,6 +26,7 @@ from ..scenario.files import (
 )
 from ..versions import check_version
 from . import AccessPolicy, SimEvent, Subscription, World
+from .billing import RETRY_SCHEDULES
 
 
 @dataclass
@@ -63,9 +65,20 @@ class Simulator:
 
     def __post_init__(self) -> None:
         check_version(self.api_version)
+        settings = self.scenario.settings
+        from pathlib import Path
+
+        from .portal_config import load_portal_configuration
+
+        base = Path(self.scenario.source).parent if self.scenario._source else None
+        portal = None
+        if self.scenario.portal_configuration is not None:
+            portal = load_portal_configuration(self.scenario.portal_configuration, base)
         extra = {} if self.start is None else {"start": self.start}
         self.world = World(self.catalog, self.api_version, seed=self.seed,
-                           billing_mode=self.billing_mode, policy=self.policy, **extra)
+                           billing_mode=self.billing_mode, policy=self.policy,
+                           retry_days=RETRY_SCHEDULES[settings.retry_schedule],
+                           feedback=settings.feedback, portal=portal, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
@@ -75,6 +88,9 @@ class Simulator:
             email = spec.email or f"{spec.name}@example.test"
             cust = self.world.create_customer(email, spec.name.replace("_", " ").title())
             self.customers[spec.name] = SimCustomer(spec.name, cust.id, f"user_{spec.name}", email)
+            if spec.portal_configuration is not None:
+                self.world.customer_portals[cust.id] = load_portal_configuration(
+                    spec.portal_configuration, base)
 
     def segments(self) -> Iterator[Segment]:
         """Play the steps; yield at each checkpoint (the world then stands at that moment)."""
@@ -123,13 +139,18 @@ class Simulator:
                 self.checkout_hook(self, c, self.catalog.price(price).id)
                 return
             w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
-                       card=step.card, client_reference_id=c.user_id)
+                       card=step.card, client_reference_id=c.user_id,
+                       trial_days=step.trial_days)
             return
         if isinstance(step, UpdatePaymentMethod):
             w.update_payment_method(self._customer(step.customer).customer_id, card=step.card)
             return
         if isinstance(step, CardDeclines):
             w.card_declines(self._customer(step.customer).customer_id)
+            return
+        if isinstance(step, AuthenticatePayment):
+            w.authenticate_payment(self._customer(step.customer).customer_id,
+                                   succeed=step.succeed)
             return
         sub = self._subscription(step.customer, step.subscription)
         name = step_name(step)
@@ -148,6 +169,8 @@ class Simulator:
             w.pause(sub, mechanism=step.mechanism, behavior=step.behavior)
         elif name == "resume":
             w.resume(sub)
+        elif name == "change_quantity":
+            w.change_quantity(sub, step.quantity, proration_behavior=step.proration_behavior)
         else:  # pragma: no cover - ACTIONS and this dispatch are kept in step by test_scenario
             raise ScenarioError(f"no simulator verb for {name!r}")
 
@@ -173,7 +196,8 @@ class Simulator:
             latest = subs[-1] if subs else {}
             facts = {"plan": state["plan"], "paid_invoices": len(state["paid_invoices"]),
                      **{k: latest.get(k) for k in ("status", "cancel_at_period_end", "paused",
-                                                   "collection_paused")}}
+                                                   "collection_paused", "quantity",
+                                                   "cancellation_feedback")}}
             for key, want in exp.model_dump(exclude_none=True).items():
                 if facts[key] != want:
                     raise ScenarioError(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import string
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -18,7 +19,13 @@ from ..errors import ScenarioError
 from ..scenario.catalog import Catalog
 from ..versions import check_version, default_billing_mode
 from .api_objects import ApiStores
-from .billing import BillingVerbs
+from .billing import (
+    DEFAULT_FEEDBACK,
+    DEFAULT_RETRY_SCHEDULE,
+    FEEDBACK_MODES,
+    RETRY_SCHEDULES,
+    BillingVerbs,
+)
 from .objects import (
     CheckoutSession,
     Customer,
@@ -29,8 +36,18 @@ from .objects import (
     SetupIntent,
     Subscription,
 )
+from .payments import (
+    AuthenticationVerbs,
+    Charge,
+    InvoicePayment,
+    PaymentIntent,
+    PaymentVerbs,
+)
 from .portal import PortalVerbs
+from .portal_config import PortalConfiguration
+from .seats import SeatVerbs, TrialVerbs
 
+TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
 _ALPHABET = string.ascii_letters + string.digits
 
@@ -99,7 +116,8 @@ class SimEvent:
 
 
 @dataclass
-class World(PortalVerbs, BillingVerbs):
+class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
+            TrialVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -107,7 +125,10 @@ class World(PortalVerbs, BillingVerbs):
     seed: int = 0
     billing_mode: str | None = None
     start: int = START_TIME
-    retry_days: tuple[int, ...] = (3, 5, 7)  # Smart-Retries-like schedule after a failure
+    retry_days: tuple[int, ...] = RETRY_SCHEDULES[DEFAULT_RETRY_SCHEDULE]
+    feedback: str = DEFAULT_FEEDBACK  # how portal cancellation feedback arrives (FEEDBACK_MODES)
+    portal: PortalConfiguration | None = None  # None: the portal offers every verb
+    customer_portals: dict[str, PortalConfiguration] = field(default_factory=dict)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
@@ -117,6 +138,9 @@ class World(PortalVerbs, BillingVerbs):
     checkout_sessions: dict[str, CheckoutSession] = field(default_factory=dict)
     setup_intents: dict[str, SetupIntent] = field(default_factory=dict)
     portal_sessions: dict[str, PortalSession] = field(default_factory=dict)
+    payment_intents: dict[str, PaymentIntent] = field(default_factory=dict)
+    charges: dict[str, Charge] = field(default_factory=dict)
+    invoice_payments: dict[str, InvoicePayment] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
     api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
@@ -127,9 +151,15 @@ class World(PortalVerbs, BillingVerbs):
         if self.billing_mode not in ("classic", "flexible"):
             raise ScenarioError(
                 f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+        if self.feedback not in FEEDBACK_MODES:
+            raise ScenarioError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, "
+                                f"not {self.feedback!r}")
         self.ids = IdFactory(self.seed)
         self.now = self.start
         self.segment = 0
+        self.origin = "portal"  # who performs customer actions: "portal" or "api"
+        self._requests: dict[str, tuple[str | None, str | None]] = {}
+        self._in_action = False
 
     # -- the event log -------------------------------------------------------------------------
 
@@ -137,18 +167,50 @@ class World(PortalVerbs, BillingVerbs):
              request: str = "portal") -> SimEvent:
         """Append an event with a snapshot of `obj` (and of `before` for *.updated events).
 
-        `request` is "portal" (a customer's action: Stripe's own request id, no idempotency key),
-        "checkout" (no request id, an idempotency key, as captured Checkout events show) or
-        "automatic" (renewals, retries: both null, which Stripe documents as automatic).
+        `request` says what caused it, and so the event's `request` object: "portal" (the
+        customer in the portal or on a hosted page: no request id, one idempotency key per
+        action), "api" (the app's own API request: one `req_` id per action, with the
+        idempotency key stripe-python sends on every POST), "checkout" (as portal, as captured
+        Checkout events show) or "automatic" (renewals, retries: both null, which Stripe
+        documents as automatic). Every event of one action shares one request.
         """
-        request_id = self.ids.new("req", short=True) if request == "portal" else None
-        idem = self.ids.uuid() if request == "checkout" else None
+        if request == "portal":
+            request = self.origin
+        request_id, idem = None, None
+        if request != "automatic":
+            if request not in self._requests:
+                self._requests[request] = (
+                    self.ids.new("req", short=True) if request == "api" else None,
+                    self.ids.uuid())
+            request_id, idem = self._requests[request]
         event = SimEvent(
             id=self.ids.new("evt"), type=type_, created=self.now, object=obj.snapshot(),
             previous=before, request_id=request_id, idempotency_key=idem, segment=self.segment,
         )
         self.events.append(event)
         return event
+
+    def begin_action(self) -> bool:
+        """Start one customer or app action (one API request); False if one is under way."""
+        if self._in_action:
+            return False
+        self._in_action, self._requests = True, {}
+        return True
+
+    def end_action(self) -> None:
+        self._in_action, self._requests = False, {}
+
+    @contextmanager
+    def acting_as(self, origin: str):
+        """Customer actions performed through the API instead of the portal (the fake Stripe
+        API's subscription endpoints): their events carry a request id."""
+        if origin not in ("portal", "api"):
+            raise ScenarioError(f"origin must be portal or api, not {origin!r}")
+        saved, self.origin = self.origin, origin
+        try:
+            yield self
+        finally:
+            self.origin = saved
 
     def event(self, event_id: str) -> SimEvent | None:
         for e in self.events:
@@ -190,6 +252,8 @@ class World(PortalVerbs, BillingVerbs):
                     "cancel_at_period_end": s.cancellation_pending,
                     "paused": s.status == "paused",
                     "collection_paused": s.pause_collection is not None,
+                    "quantity": s.items[0].quantity,
+                    "cancellation_feedback": s.cancellation_feedback,
                 }
                 for s in subs
             },
@@ -216,6 +280,10 @@ class World(PortalVerbs, BillingVerbs):
         for order, sub in enumerate(self.subscriptions.values()):
             if sub.ended:
                 continue
+            if (sub.status == "trialing" and sub.trial_end is not None
+                    and not sub.trial_will_end_sent):
+                candidates.append((max(sub.trial_end - TRIAL_WILL_END_NOTICE, sub.created), order,
+                                   lambda s=sub: self._trial_will_end(s)))
             if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
                 candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
             elif sub.status in ("active", "past_due", "trialing"):

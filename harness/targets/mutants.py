@@ -22,9 +22,10 @@ from harness.reference_app import (
     ReferenceApp,
     WebhookProcessor,
 )
-from harness.reference_app.db import SubscriptionRow, User
+from harness.reference_app.db import Database as _Db
+from harness.reference_app.db import InvoiceRow, SubscriptionRow, User
 from harness.reference_app.reply import Reply
-from harness.reference_app.webhooks import Event, field
+from harness.reference_app.webhooks import Event, field, text
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,55 @@ class _IgnoresSubscriptionDeleted(WebhookProcessor):
     }
 
 
+# Events this harness sends since the payment objects and portal flows were added.
+
+
+class _FinalAfterCancellation(WebhookProcessor):
+    # Treats the first cancellation event as final: customer.subscription.deleted is recorded
+    # as sent and later updates of a canceled subscription are ignored, so the survey answer
+    # the portal sends seconds afterwards is lost.
+    def on_subscription_event(self, db: _Db, snapshot: dict[str, Any]) -> bool:
+        row = db.subscription(text(snapshot, "id"))
+        if row is not None and row.status == "canceled":
+            return False
+        if snapshot.get("status") == "canceled" and db.user_by_customer(
+                text(snapshot, "customer")) is not None:
+            self.save_subscription(db, snapshot)
+            return True
+        return super().on_subscription_event(db, snapshot)
+
+
+class _IgnoresQuantity(WebhookProcessor):
+    def quantity(self, sub: dict[str, Any]) -> int:
+        return 1
+
+
+class _PaidOnActionRequired(WebhookProcessor):
+    # Reads invoice.payment_action_required as "the payment went through".
+    HANDLERS = {**WebhookProcessor.HANDLERS,
+                "invoice.payment_action_required": "on_action_required"}
+
+    def on_action_required(self, db: _Db, invoice: dict[str, Any]) -> bool:
+        db.record_invoice(InvoiceRow(
+            stripe_invoice_id=text(invoice, "id"), stripe_customer_id=text(invoice, "customer"),
+            stripe_subscription_id=self.invoice_subscription_id(invoice), status="paid",
+            amount_paid=invoice.get("amount_due"), recorded_at=self.now()))
+        return True
+
+
+class _EndsTrialEarly(WebhookProcessor):
+    # Reads customer.subscription.trial_will_end as "the trial is over" and drops the plan,
+    # three days before the trial really ends.
+    HANDLERS = {**WebhookProcessor.HANDLERS,
+                "customer.subscription.trial_will_end": "on_trial_will_end"}
+
+    def on_trial_will_end(self, db: _Db, snapshot: dict[str, Any]) -> bool:
+        if db.user_by_customer(text(snapshot, "customer")) is None:
+            return False
+        self.save_subscription(db, {**self.current_subscription(snapshot), "status": "canceled"})
+        return True
+
+
 # Portal route.
 
 
@@ -281,6 +331,33 @@ MUTANTS: tuple[Mutant, ...] = (
         "event_coverage",
         "Does not handle customer.subscription.deleted, so a canceled user keeps the plan.",
         webhooks=_IgnoresSubscriptionDeleted,
+    ),
+    Mutant(
+        "final_after_cancellation",
+        "cancellation",
+        "Treats the first cancellation event as final and ignores later updates of a canceled "
+        "subscription, so the cancellation feedback the portal sends seconds later is lost.",
+        webhooks=_FinalAfterCancellation,
+    ),
+    Mutant(
+        "ignores_quantity",
+        "seats",
+        "Ignores the subscription item's quantity, so seats changed in the portal are lost.",
+        webhooks=_IgnoresQuantity,
+    ),
+    Mutant(
+        "paid_on_payment_action_required",
+        "authentication",
+        "Records the invoice as paid on invoice.payment_action_required, although the customer "
+        "has not authenticated and nothing was charged.",
+        webhooks=_PaidOnActionRequired,
+    ),
+    Mutant(
+        "ends_trial_on_trial_will_end",
+        "trials",
+        "Treats customer.subscription.trial_will_end as the end of the trial and drops the plan "
+        "three days early.",
+        webhooks=_EndsTrialEarly,
     ),
     Mutant(
         "portal_customer_from_request",

@@ -30,6 +30,9 @@ renewal
 # %% [markdown]
 # ## Renewal, and what the API version changes
 #
+# A renewal first creates the draft invoice (`invoice.created`), then moves the period
+# (`customer.subscription.updated`); an hour later the invoice is finalized and its
+# PaymentIntent charged (`payment_intent.*`, `charge.succeeded`, then `invoice.paid`).
 # The renewal's `customer.subscription.updated` is where API versions differ most: before
 # basil the period is on the subscription (`current_period_start`/`_end`); from
 # 2025-03-31.basil only on its items, so `previous_attributes` carries the whole `items` array
@@ -40,7 +43,8 @@ rows = []
 for version in ["2024-06-20", "2025-03-31.basil"]:
     sim = harness.Simulator(renewal, version)
     segments = sim.run()
-    event = harness.Event.from_sim(segments[1].events[0], version, sim.catalog)
+    updated = next(e for e in segments[1].events if e.type == "customer.subscription.updated")
+    event = harness.Event.from_sim(updated, version, sim.catalog)
     subscription = event.payload["data"]["object"]
     rows.append({"API version": version, "event": event.type,
                  "previous_attributes": ", ".join(event.payload["data"]["previous_attributes"]),
@@ -76,6 +80,26 @@ Timeline(result)
 # %%
 update = harness.get_scenario("payment_method_update")
 EventTable.from_simulator(harness.Simulator(update, "2025-03-31.basil"))
+
+# %% [markdown]
+# ## A renewal that needs authentication
+#
+# A card that asks for 3D Secure cannot be charged off-session: at renewal the invoice's
+# PaymentIntent stops at `requires_action`, Stripe sends `invoice.payment_action_required`
+# and the subscription goes `past_due`, with nothing charged. Alice completes the
+# authentication on the hosted invoice page and is charged; Bob's fails and his invoice stays
+# open. An app that reads `invoice.payment_action_required` as a payment records money that
+# never arrived:
+
+# %%
+sca = harness.get_scenario("renewal_requires_authentication")
+EventTable.from_simulator(harness.Simulator(sca, "2025-09-30.clover"))
+
+# %%
+sca_flawed = harness.Runner(
+    harness.ReferenceTarget(mutant="paid_on_payment_action_required")
+).run_case(harness.Case(sca, "2025-09-30.clover", "in_order"))
+sorted({v.check for v in sca_flawed.violations})
 
 # %% [markdown]
 # ## The bug this flow catches

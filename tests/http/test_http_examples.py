@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness.cli import main
+from harness.scenario.files import list_scenarios
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -34,7 +35,9 @@ def test_correct_example_passes_the_full_default_matrix(capsys, request, example
         request.getfixturevalue("node")
     code, report = run_json(capsys, "--config", str(EXAMPLES / example / "harness.toml"))
     assert (code, report["failed"], report["skipped"]) == (0, 0, 0), failed_checks(report)
-    assert report["cases"] == 11 * 5  # every scenario x basil x five delivery modes
+    # every scenario x basil x five delivery modes, and the basil endpoint with flexible
+    # subscriptions in order and shuffled (the default matrix's crossed cases)
+    assert report["cases"] == len(list_scenarios()) * (5 + 2)
     assert report["target"] == example
 
 

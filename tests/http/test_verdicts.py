@@ -32,7 +32,8 @@ def target(token: str, mode: str) -> dict:
 
 def run(capsys, path: Path, *argv: str) -> tuple[int, str, str]:
     code = main(["run", "--config", str(path), "--scenario", "upgrade", "--delivery",
-                 "shuffled", "--api-version", "2025-03-31.basil", *argv])
+                 "shuffled", "--api-version", "2025-03-31.basil", "--billing-mode", "classic",
+                 *argv])  # one case: no crossed flexible case
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -58,6 +58,8 @@ def test_state_has_exactly_the_documented_keys(driver, fake_stripe):
         "cancel_at_period_end",
         "paused",
         "collection_paused",
+        "quantity",
+        "cancellation_feedback",
     }
 
 

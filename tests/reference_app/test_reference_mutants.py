@@ -60,6 +60,33 @@ def _canceled_after_active(driver: Driver, fake_stripe):
     return driver.deliver(event("customer.subscription.deleted", canceled)), driver.state(CUSTOMER)
 
 
+def _feedback_after_deletion(driver: Driver, fake_stripe):
+    sub = fake_stripe.put(subscription("sub_1", CUSTOMER))
+    driver.deliver(event("customer.subscription.created", sub))
+    canceled = subscription("sub_1", CUSTOMER, status="canceled")
+    canceled["cancellation_details"] = {"comment": None, "feedback": None,
+                                        "reason": "cancellation_requested"}
+    driver.deliver(event("customer.subscription.deleted", dict(canceled)))
+    canceled["cancellation_details"] = {**canceled["cancellation_details"],
+                                        "feedback": "too_expensive"}
+    fake_stripe.put(canceled)
+    driver.deliver(event("customer.subscription.updated", canceled))
+    return driver.state(CUSTOMER)
+
+
+def _seats(driver: Driver, fake_stripe):
+    sub = subscription("sub_1", CUSTOMER)
+    sub["items"]["data"][0]["quantity"] = 4
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return driver.state(CUSTOMER)
+
+
+def _action_required(driver: Driver, fake_stripe):
+    inv = {**invoice(CUSTOMER, "sub_1"), "status": "open", "amount_paid": 0}
+    return (driver.deliver(event("invoice.payment_action_required", inv)),
+            driver.state(CUSTOMER)["paid_invoices"])
+
+
 def _portal(user_id: str, **fields: str):
     def scenario(driver: Driver, fake_stripe) -> Any:
         for sub_id, customer in (("sub_1", CUSTOMER), ("sub_bob", OTHER_CUSTOMER)):
@@ -109,6 +136,11 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     ),
     "only_active_grants_access": lambda d, s: _deliver_subscription(d, s, status="past_due"),
     "ignores_subscription_deleted": _canceled_after_active,
+    "final_after_cancellation": _feedback_after_deletion,
+    "ignores_quantity": _seats,
+    "paid_on_payment_action_required": _action_required,
+    "ends_trial_on_trial_will_end": lambda d, s: _deliver_subscription(
+        d, s, "customer.subscription.trial_will_end", status="trialing"),
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),

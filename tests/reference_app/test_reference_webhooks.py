@@ -37,6 +37,8 @@ def test_subscription_created_records_the_subscription_and_the_plan(driver, fake
                 "cancel_at_period_end": False,
                 "paused": False,
                 "collection_paused": False,
+                "quantity": 1,
+                "cancellation_feedback": None,
             }
         },
         "paid_invoices": [],

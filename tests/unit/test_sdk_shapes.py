@@ -38,6 +38,9 @@ CLASSES = {
     "SetupIntent": stripe.SetupIntent,
     "checkout.Session": stripe.checkout.Session,
     "billing_portal.Session": stripe.billing_portal.Session,
+    "PaymentIntent": stripe.PaymentIntent,
+    "Charge": stripe.Charge,
+    "InvoicePayment": stripe.InvoicePayment,
     "Event": stripe.Event,
 }
 
@@ -103,7 +106,8 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
     by_object = {"subscription": "Subscription", "invoice": "Invoice",
                  "invoiceitem": "InvoiceItem", "customer": "Customer",
                  "payment_method": "PaymentMethod", "setup_intent": "SetupIntent",
-                 "checkout.session": "checkout.Session"}
+                 "checkout.session": "checkout.Session", "payment_intent": "PaymentIntent",
+                 "charge": "Charge", "invoice_payment": "InvoicePayment"}
     for scenario in list_scenarios():
         for mode in ("classic", "flexible"):
             sim = Simulator(scenario, PINNED_VERSION, catalog, billing_mode=mode, seed=5)

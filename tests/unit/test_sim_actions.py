@@ -58,6 +58,14 @@ def obj(event: dict) -> dict:
     return event["data"]["object"]
 
 
+def paid(version: str = BASIL, *, new_intent: bool = True) -> list[str]:
+    """The events of a successful invoice payment (FIDELITY.md, "Invoice payment")."""
+    out = ["payment_intent.created"] if new_intent else []
+    out += ["charge.succeeded", "payment_intent.succeeded", "invoice.paid",
+            "invoice.payment_succeeded"]
+    return out + (["invoice_payment.paid"] if version[:10] >= "2025-05-28" else [])
+
+
 # -- checkout -------------------------------------------------------------------------------------
 
 
@@ -67,7 +75,10 @@ def test_basil_checkout_creates_the_subscription_active_after_payment() -> None:
     w.checkout(cust.id, "price_basic_monthly")
     events = [render_event(e, BASIL, w.catalog) for e in w.events[1:]]
     assert types(events) == [
+        "payment_intent.created",
         "payment_method.attached",
+        "charge.succeeded",
+        "payment_intent.succeeded",
         "customer.subscription.created",
         "invoice.created",
         "invoice.finalized",
@@ -75,9 +86,12 @@ def test_basil_checkout_creates_the_subscription_active_after_payment() -> None:
         "invoice.payment_succeeded",
         "checkout.session.completed",
     ]
-    assert obj(events[1])["status"] == "active"
-    assert obj(events[2])["billing_reason"] == "subscription_create"
-    paid = obj(events[5])
+    assert obj(events[4])["status"] == "active"
+    assert obj(events[5])["billing_reason"] == "subscription_create"
+    assert "invoice" not in obj(events[0])  # basil: a PaymentIntent names no invoice
+    assert obj(events[3])["status"] == "succeeded"
+    assert obj(events[2])["payment_intent"] == obj(events[0])["id"]
+    paid = obj(events[8])
     # The captured basil Checkout invoice: paid by Checkout itself, attempted but 0 attempts.
     assert (paid["status"], paid["attempted"], paid["attempt_count"]) == ("paid", True, 0)
     assert paid["webhooks_delivered_at"] is None
@@ -93,15 +107,19 @@ def test_pre_basil_checkout_creates_an_incomplete_subscription_that_turns_active
         "invoice.created",
         "invoice.finalized",
         "payment_method.attached",
-        "invoice.paid",
-        "invoice.payment_succeeded",
+        *paid(PRE_BASIL),
         "customer.subscription.updated",
         "checkout.session.completed",
     ]
     assert obj(events[0])["status"] == "incomplete"
-    assert obj(events[6])["status"] == "active"
-    assert prev(events[6]) == {"status": "incomplete"}
-    assert obj(events[5])["attempt_count"] == 1
+    assert obj(events[9])["status"] == "active"
+    assert prev(events[9]) == {"status": "incomplete"}
+    invoice = obj(events[8])
+    assert invoice["attempt_count"] == 1
+    # before basil the invoice names its PaymentIntent and Charge, and they name the invoice
+    assert invoice["payment_intent"] == obj(events[4])["id"]
+    assert invoice["charge"] == obj(events[5])["id"]
+    assert obj(events[4])["invoice"] == obj(events[5])["invoice"] == invoice["id"]
 
 
 def test_checkout_events_carry_an_idempotency_key_and_no_request_id() -> None:
@@ -159,8 +177,7 @@ def test_switch_plan_with_always_invoice_bills_the_proration_now() -> None:
         "invoiceitem.created",
         "invoice.created",
         "invoice.finalized",
-        "invoice.paid",
-        "invoice.payment_succeeded",
+        *paid(),
     ]
     assert set(prev(events[0])) == {"items", "latest_invoice", "plan"}
     invoice = obj(events[-1])
@@ -186,8 +203,7 @@ def test_an_interval_change_restarts_the_period_and_invoices_at_once(
         *["invoiceitem.created"] * proration_lines,
         "invoice.created",
         "invoice.finalized",
-        "invoice.paid",
-        "invoice.payment_succeeded",
+        *paid(),
     ]
     assert set(prev(events[0])) == {"billing_cycle_anchor", "items", "latest_invoice", "plan"}
     item = obj(events[0])["items"]["data"][0]
@@ -212,17 +228,45 @@ def test_switching_to_the_current_price_is_refused() -> None:
 def test_classic_cancel_at_period_end_sets_the_flag_and_cancel_at() -> None:
     p = Played(mode="classic")
     p.advance_days(5)
-    p.world.cancel_at_period_end(p.sub, feedback="too_expensive")
+    requested = p.world.now
+    p.world.cancel_at_period_end(p.sub)
     events = p.since()
     assert types(events) == ["customer.subscription.updated"]
-    now, end = p.world.now, p.sub.current_period_end
+    end = p.sub.current_period_end
     o = obj(events[0])
-    assert (o["cancel_at_period_end"], o["cancel_at"], o["canceled_at"]) == (True, end, now)
+    assert (o["cancel_at_period_end"], o["cancel_at"], o["canceled_at"]) == (True, end, requested)
     assert o["cancellation_details"]["reason"] == "cancellation_requested"
-    assert o["cancellation_details"]["feedback"] == "too_expensive"
     assert prev(events[0]) == {
         "cancel_at": None, "cancel_at_period_end": False, "canceled_at": None,
-        "cancellation_details": {"feedback": None, "reason": None}}
+        "cancellation_details": {"reason": None}}
+
+
+@pytest.mark.parametrize("mode", ["classic", "flexible"])
+def test_portal_feedback_arrives_in_a_second_later_update(mode: str) -> None:
+    """Gap 1 (FIDELITY.md): the cancellation first, feedback null; ~7 s later, as its own portal
+    request, a customer.subscription.updated that only adds the feedback."""
+    p = Played(mode=mode)
+    p.advance_days(5)
+    p.world.cancel_at_period_end(p.sub, feedback="too_expensive")
+    first, second = p.since()
+    assert first["type"] == second["type"] == "customer.subscription.updated"
+    assert obj(first)["cancellation_details"]["feedback"] is None
+    assert obj(second)["cancellation_details"]["feedback"] == "too_expensive"
+    assert prev(second) == {"cancellation_details": {"feedback": None}}
+    assert second["created"] == first["created"] + 7
+    assert first["request"]["idempotency_key"] != second["request"]["idempotency_key"]
+
+
+def test_feedback_can_be_sent_inside_the_cancellation_event() -> None:
+    w = World(default_catalog(), BASIL, seed=7, feedback="same_event")
+    cust = w.create_customer("a@example.test", "A")
+    sub = w.checkout(cust.id, "price_basic_monthly")
+    mark = len(w.events)
+    w.cancel_at_period_end(sub, feedback="too_expensive")
+    (event,) = [render_event(e, BASIL, w.catalog) for e in w.events[mark:]]
+    assert obj(event)["cancellation_details"]["feedback"] == "too_expensive"
+    with pytest.raises(ScenarioError, match="feedback must be one of"):
+        World(default_catalog(), BASIL, feedback="sometimes")
 
 
 def test_flexible_cancel_at_period_end_sets_only_cancel_at() -> None:
@@ -233,7 +277,10 @@ def test_flexible_cancel_at_period_end_sets_only_cancel_at() -> None:
     o = obj(events[0])
     assert o["cancel_at_period_end"] is False
     assert o["cancel_at"] == p.sub.current_period_end
-    assert set(prev(events[0])) == {"cancel_at", "canceled_at", "cancellation_details"}
+    # Gap 4: a flexible cancel moves only cancel_at and cancellation_details (canceled_at stays
+    # null until the subscription ends).
+    assert o["canceled_at"] is None
+    assert set(prev(events[0])) == {"cancel_at", "cancellation_details"}
 
 
 @pytest.mark.parametrize("mode", ["classic", "flexible"])
@@ -248,9 +295,9 @@ def test_undo_cancel_returns_every_cancellation_field_to_empty(mode: str) -> Non
     o = obj(events[0])
     assert (o["cancel_at_period_end"], o["cancel_at"], o["canceled_at"]) == (False, None, None)
     assert o["cancellation_details"] == {"comment": None, "feedback": None, "reason": None}
-    expected = {"cancel_at", "canceled_at", "cancellation_details"}
+    expected = {"cancel_at", "cancellation_details"}
     if mode == "classic":
-        expected.add("cancel_at_period_end")
+        expected |= {"cancel_at_period_end", "canceled_at"}
     assert set(prev(events[0])) == expected
 
 
@@ -265,13 +312,17 @@ def test_cancel_now_deletes_the_subscription_at_once() -> None:
     p.advance_days(7)
     p.world.cancel_now(p.sub, feedback="switched_service")
     events = p.since()
-    assert types(events) == ["customer.subscription.deleted"]
+    # the feedback follows in an update of the already canceled subscription (gap 1)
+    assert types(events) == ["customer.subscription.deleted", "customer.subscription.updated"]
     o = obj(events[0])
     assert o["status"] == "canceled"
-    assert o["canceled_at"] == o["ended_at"] == p.world.now
+    assert o["canceled_at"] == o["ended_at"] == p.world.now - 7
     assert o["cancellation_details"]["reason"] == "cancellation_requested"
-    assert o["cancellation_details"]["feedback"] == "switched_service"
+    assert o["cancellation_details"]["feedback"] is None
     assert "previous_attributes" not in events[0]["data"]
+    late = obj(events[1])
+    assert (late["status"], late["cancellation_details"]["feedback"]) == (
+        "canceled", "switched_service")
     with pytest.raises(ScenarioError, match="has ended"):
         p.world.cancel_now(p.sub)
 
@@ -288,7 +339,8 @@ def test_a_scheduled_cancellation_takes_effect_at_period_end_without_an_invoice(
     assert types(events) == ["customer.subscription.deleted"]
     o = obj(events[0])
     assert events[0]["created"] == end
-    assert (o["status"], o["ended_at"], o["canceled_at"]) == ("canceled", end, requested_at)
+    canceled_at = requested_at if mode == "classic" else end
+    assert (o["status"], o["ended_at"], o["canceled_at"]) == ("canceled", end, canceled_at)
     assert events[0]["request"] == {"id": None, "idempotency_key": None}
 
 
@@ -300,7 +352,11 @@ def test_pause_by_status_emits_updated_then_paused() -> None:
     p.advance_days(8)
     p.world.pause(p.sub, mechanism="status")
     events = p.since()
-    assert types(events) == ["customer.subscription.updated", "customer.subscription.paused"]
+    # gap 2: the pause credits the unused time as a pending invoice item
+    assert types(events) == [
+        "invoiceitem.created", "customer.subscription.updated", "customer.subscription.paused"]
+    credit = obj(events.pop(0))
+    assert credit["amount"] < 0 and credit["invoice"] is None
     o = obj(events[0])
     assert o["status"] == "paused"
     assert o["status_details"] == {"paused": {
@@ -311,18 +367,29 @@ def test_pause_by_status_emits_updated_then_paused() -> None:
 
 def test_resume_within_the_period_emits_updated_then_resumed() -> None:
     p = Played(ENDIVE, "flexible")
+    p.advance_days(10)
     p.world.pause(p.sub, mechanism="status")
     p.advance_days(10)
     p.since()
     p.world.resume(p.sub)
     events = p.since()
-    assert types(events) == ["customer.subscription.updated", "customer.subscription.resumed"]
-    assert obj(events[0])["status"] == "active"
-    assert set(prev(events[0])) == {"status", "status_details"}
+    # gap 2: billing_cycle_anchor=now: a new period, invoiced and paid before the resume
+    assert types(events) == [
+        "invoice.created", "invoice.finalized", *paid(ENDIVE), "customer.subscription.updated",
+        "customer.subscription.resumed"]
+    invoice = obj(events[-4])  # invoice.payment_succeeded
+    assert invoice["amount_paid"] > 0 and any(line["amount"] < 0 for line in
+                                              invoice["lines"]["data"])
+    o = obj(events[-2])
+    assert o["status"] == "active" and o["billing_cycle_anchor"] == p.world.now
+    assert o["items"]["data"][0]["current_period_start"] == p.world.now
+    assert set(prev(events[-2])) == {
+        "billing_cycle_anchor", "items", "latest_invoice", "status", "status_details"}
 
 
 def test_a_paused_subscription_does_not_renew_and_resuming_later_invoices_a_new_period() -> None:
     p = Played(ENDIVE, "flexible")
+    p.advance_days(10)
     p.world.pause(p.sub, mechanism="status")
     p.since()
     p.advance_days(45)
@@ -330,9 +397,9 @@ def test_a_paused_subscription_does_not_renew_and_resuming_later_invoices_a_new_
     p.world.resume(p.sub)
     events = p.since()
     assert types(events) == [
-        "customer.subscription.updated", "customer.subscription.resumed", "invoice.created",
-        "invoice.finalized", "invoice.paid", "invoice.payment_succeeded"]
-    item = obj(events[0])["items"]["data"][0]
+        "invoice.created", "invoice.finalized", *paid(ENDIVE), "customer.subscription.updated",
+        "customer.subscription.resumed"]
+    item = obj(events[-2])["items"]["data"][0]
     assert item["current_period_start"] == p.world.now
 
 
@@ -346,7 +413,7 @@ def test_pause_collection_keeps_the_status_and_voids_renewal_invoices() -> None:
     assert prev(events[0]) == {"pause_collection": None}
     p.advance_days(32)
     assert types(p.since()) == [
-        "customer.subscription.updated", "invoice.created", "invoice.voided"]
+        "invoice.created", "customer.subscription.updated", "invoice.voided"]
     p.world.resume(p.sub)
     events = p.since()
     assert types(events) == ["customer.subscription.updated"]
@@ -360,7 +427,7 @@ def test_pause_collection_mark_uncollectible_finalizes_then_marks_the_invoice() 
     p.advance_days(32)
     events = p.since()
     assert types(events) == [
-        "customer.subscription.updated", "invoice.created", "invoice.finalized",
+        "invoice.created", "customer.subscription.updated", "invoice.finalized",
         "invoice.marked_uncollectible"]
     assert obj(events[-1])["status"] == "uncollectible"
 
@@ -370,7 +437,7 @@ def test_pause_collection_keep_as_draft_leaves_the_renewal_invoice_a_draft() -> 
     p.world.pause(p.sub, mechanism="pause_collection", behavior="keep_as_draft")
     p.since()
     p.advance_days(40)
-    assert types(p.since()) == ["customer.subscription.updated", "invoice.created"]
+    assert types(p.since()) == ["invoice.created", "customer.subscription.updated"]
     invoice = p.world.invoices[p.sub.latest_invoice]
     assert (invoice.status, invoice.auto_advance) == ("draft", False)
 
@@ -426,21 +493,22 @@ def test_renewal_advances_the_period_then_charges_an_hour_later() -> None:
     end = p.sub.current_period_end
     p.world.advance_to(end)
     events = p.since()
-    assert types(events) == ["customer.subscription.updated", "invoice.created"]
+    # gap 6: the invoice is created before the period moves
+    assert types(events) == ["invoice.created", "customer.subscription.updated"]
     assert [e["created"] for e in events] == [end, end]
-    assert set(prev(events[0])) == {"items", "latest_invoice"}
-    draft = obj(events[1])
+    assert set(prev(events[1])) == {"items", "latest_invoice"}
+    draft = obj(events[0])
     assert (draft["status"], draft["billing_reason"], draft["auto_advance"]) == (
         "draft", "subscription_cycle", True)
     assert draft["automatically_finalizes_at"] == end + 3600
     assert draft["webhooks_delivered_at"] is None
     p.world.advance_to(end + 3600)
     events = p.since()
-    assert types(events) == ["invoice.finalized", "invoice.paid", "invoice.payment_succeeded"]
+    assert types(events) == ["invoice.finalized", *paid()]
     assert all(e["created"] == end + 3600 for e in events)
     assert all(e["request"] == {"id": None, "idempotency_key": None} for e in events)
-    paid = obj(events[-1])
-    assert (paid["status"], paid["attempt_count"], paid["webhooks_delivered_at"]) == (
+    invoice = obj(events[-1])
+    assert (invoice["status"], invoice["attempt_count"], invoice["webhooks_delivered_at"]) == (
         "paid", 1, end)
 
 
@@ -485,46 +553,52 @@ def test_a_failed_renewal_goes_past_due_and_the_retry_after_a_card_update_recove
     p.world.advance_to(end + 3600)
     events = p.since()
     assert types(events) == [
-        "customer.subscription.updated", "invoice.created", "invoice.finalized",
-        "invoice.payment_failed", "customer.updated", "customer.subscription.updated"]
-    failed = obj(events[3])
+        "invoice.created", "customer.subscription.updated", "invoice.finalized",
+        "payment_intent.created", "charge.failed", "payment_intent.payment_failed",
+        "invoice.payment_failed", "invoice.updated", "customer.updated",
+        "customer.subscription.updated"]
+    assert obj(events[4])["status"] == "failed" and obj(events[4])["failure_code"]
+    assert obj(events[5])["status"] == "requires_payment_method"
+    failed = obj(events[6])
     assert (failed["status"], failed["attempt_count"]) == ("open", 1)
-    assert failed["next_payment_attempt"] == end + 3600 + 3 * DAY
-    assert prev(events[4]) == {"delinquent": False}
-    assert prev(events[5]) == {"status": "active"}
+    assert failed["next_payment_attempt"] == end + 3600 + 2 * DAY
+    assert set(prev(events[7])) == {"attempt_count", "attempted", "next_payment_attempt"}
+    assert prev(events[8]) == {"delinquent": False}
+    assert prev(events[9]) == {"status": "active"}
     p.world.update_payment_method(p.customer.id, card="visa")
     p.since()
     p.world.advance_to(failed["next_payment_attempt"])
     events = p.since()
+    # the retry confirms the invoice's PaymentIntent again: no new intent, a new charge
     assert types(events) == [
-        "invoice.paid", "invoice.payment_succeeded", "customer.updated",
-        "customer.subscription.updated"]
-    assert obj(events[1])["attempt_count"] == 2
-    assert prev(events[2]) == {"delinquent": True}
-    assert prev(events[3]) == {"status": "past_due"}
+        *paid(new_intent=False), "customer.updated", "customer.subscription.updated"]
+    assert obj(events[3])["attempt_count"] == 2
+    assert prev(events[4]) == {"delinquent": True}
+    assert prev(events[5]) == {"status": "past_due"}
 
 
 def test_retries_follow_the_schedule_then_the_subscription_is_canceled_as_payment_failed() -> None:
     p = Played(BASIL)
     p.world.card_declines(p.customer.id)
     p.world.advance_to(p.sub.current_period_end + 3600)
-    first = p.since()
+    p.since()
     invoice = p.world.invoices[p.sub.latest_invoice]
-    attempts = [obj(first[3])["next_payment_attempt"]]
+    retry = ["charge.failed", "payment_intent.payment_failed", "invoice.payment_failed",
+             "invoice.updated"]
     gaps = []
-    for _ in range(3):
+    while invoice.next_payment_attempt is not None:
         at = invoice.next_payment_attempt
         p.world.advance_to(at)
         events = p.since()
         if invoice.next_payment_attempt is not None:
-            assert types(events) == ["invoice.payment_failed"]
+            assert types(events) == retry
             gaps.append((invoice.next_payment_attempt - at) // DAY)
-            attempts.append(invoice.next_payment_attempt)
-    assert gaps == [5, 7]
-    assert types(events) == ["invoice.payment_failed", "customer.subscription.deleted"]
-    assert obj(events[0])["attempt_count"] == 4
-    assert obj(events[0])["next_payment_attempt"] is None
-    deleted = obj(events[1])
+    # Stripe's recommended Smart Retries: 8 tries within 2 weeks (gap 9)
+    assert gaps == [2] * 6 and invoice.attempt_count == 8
+    assert types(events) == [*retry, "customer.subscription.deleted"]
+    assert obj(events[2])["attempt_count"] == 8
+    assert obj(events[2])["next_payment_attempt"] is None
+    deleted = obj(events[4])
     assert deleted["status"] == "canceled"
     assert deleted["cancellation_details"]["reason"] == "payment_failed"
     assert deleted["canceled_at"] == deleted["ended_at"] == p.world.now
@@ -538,7 +612,7 @@ def test_a_credit_balance_from_a_downgrade_pays_the_next_renewal() -> None:
     p.world.advance_to(p.sub.current_period_end + 3600)
     events = p.since()
     assert types(events) == [
-        "customer.subscription.updated", "invoice.created", "invoice.finalized",
+        "invoice.created", "customer.subscription.updated", "invoice.finalized",
         "customer.updated", "invoice.paid", "invoice.payment_succeeded"]
     invoice = obj(events[-1])
     assert invoice["total"] < 0 and invoice["amount_due"] == 0
@@ -549,12 +623,31 @@ def test_a_credit_balance_from_a_downgrade_pays_the_next_renewal() -> None:
 # -- log invariants --------------------------------------------------------------------------
 
 
-def test_portal_actions_carry_a_stripe_request_id_and_no_idempotency_key() -> None:
+def test_portal_actions_carry_an_idempotency_key_and_no_request_id() -> None:
+    """Gap 10: one request per action, shared by its events; the portal's has a null id."""
     p = Played()
+    p.advance_days(3)
+    p.world.switch_plan(p.sub, "price_enterprise_monthly", proration_behavior="always_invoice")
+    events = p.since()
+    assert len(events) > 3
+    assert {e["request"]["id"] for e in events} == {None}
+    keys = {e["request"]["idempotency_key"] for e in events}
+    assert len(keys) == 1 and uuid.UUID(keys.pop()).version == 4
     p.world.cancel_at_period_end(p.sub)
+    (other,) = p.since()
+    assert other["request"]["idempotency_key"] not in {e["request"]["idempotency_key"]
+                                                       for e in events}
+
+
+def test_api_actions_carry_one_request_id_per_request() -> None:
+    p = Played()
+    created = render_event(p.world.events[0], BASIL, p.catalog)
+    assert created["request"]["id"].startswith("req_")  # the app's customers.create
+    with p.world.acting_as("api"):
+        p.world.cancel_at_period_end(p.sub)
     (event,) = p.since()
     assert event["request"]["id"].startswith("req_")
-    assert event["request"]["idempotency_key"] is None
+    assert event["request"]["id"] != created["request"]["id"]
 
 
 def test_the_clock_cannot_go_back() -> None:

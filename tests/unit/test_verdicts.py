@@ -29,11 +29,10 @@ def late() -> harness.CaseResult:
 
 def test_a_late_arrival_is_marked_and_explained_in_one_sentence(late):
     text = late.failure_text()
-    line = next(t for t in text.splitlines() if "(late: created before #" in t)
-    assert "customer.subscription.updated" in line
+    late_lines = [t for t in text.splitlines() if "(late: created before #" in t]
+    assert any("customer.subscription.updated" in t for t in late_lines), late_lines
     sentence = next(t for t in text.splitlines() if t.startswith("Out of order: "))
-    assert "customer.subscription.updated" in sentence
-    assert "arrived after #" in sentence and "customer.subscription.deleted" in sentence
+    assert "arrived after #" in sentence and "created t=" in sentence
 
 
 def test_the_delivery_table_and_the_figure_mark_the_late_arrival_too(late):
@@ -96,7 +95,8 @@ def test_plain_progress_prints_one_line_per_scenario():
 
 def test_a_run_outside_a_terminal_prints_a_progress_line_per_scenario(capsys):
     code = main(["run", "--json", "--scenario", "checkout", "--scenario", "upgrade",
-                 "--api-version", "2025-03-31.basil", "--delivery", "in_order"])
+                 "--api-version", "2025-03-31.basil", "--delivery", "in_order",
+                 "--billing-mode", "classic"])  # no crossed cases: one per scenario
     out, err = capsys.readouterr()
     assert code == 0 and json.loads(out)["ok"]  # stdout stays JSON
     assert [line.split(" (")[0] for line in err.splitlines()] == [
