@@ -1,10 +1,11 @@
 """The `portal-harness` command: a thin front over the library.
 
-Commands: scenarios, events, run, fuzz, record, replay, serve. Exit codes: 0 all checks pass,
-1 the app has a defect (a check failed, or the app crashed), 2 bad usage or configuration (the
-message names the file, key or url), 3 the harness could not judge (a request its fake Stripe
-API does not serve, or a fault of its own; see harness.checks.faults), 130 Ctrl-C, 128 + N
-stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
+Commands, one module each: scenarios and events (`scenarios`), run, mutants, fuzz, record and
+replay (`cassettes`), serve. This module parses the command line and maps errors to exit codes:
+0 all checks pass, 1 the app has a defect (a check failed, or the app crashed), 2 bad usage or
+configuration (the message names the file, key or url), 3 the harness could not judge (a
+request its fake Stripe API does not serve, or a fault of its own; see harness.checks.faults),
+130 Ctrl-C, 128 + N stopped by signal N (143 SIGTERM, 129 SIGHUP) after cleaning up.
 """
 
 from __future__ import annotations
@@ -60,27 +61,9 @@ def _parser() -> argparse.ArgumentParser:
                     "webhooks and check that its database stays in sync with Stripe.")
     sub = p.add_subparsers(metavar="COMMAND")
 
-    s = sub.add_parser("scenarios", help="list the scenarios")
-    s.add_argument("--dir", help="a directory of scenario files instead of the built-ins")
-    s.set_defaults(func=cmd_scenarios)
+    from . import cassettes, fuzz, mutants, run, scenarios, serve
 
-    e = sub.add_parser("events", help="print a scenario's events as a JSON array, as delivered")
-    e.add_argument("scenario", help="a built-in scenario name or a scenario file")
-    e.add_argument("--clock-start", metavar="WHEN",
-                   help="the virtual clock's start: fixed (default), now, a unix or ISO time")
-    e.add_argument("--api-version", default=DEFAULT_VERSIONS[-1], metavar="V",
-                   help=f"the endpoint's API version (default {DEFAULT_VERSIONS[-1]})")
-    _common_sim(e)
-    e.set_defaults(func=cmd_events)
-
-    r = sub.add_parser("run", help="play every scenario x version x delivery mode at a target")
-    _matrix_args(r)
-    _scale_args(r)
-    r.set_defaults(func=cmd_run)
-
-    from . import cassettes, fuzz, mutants, serve
-
-    for command in (mutants, fuzz, cassettes, serve):
+    for command in (scenarios, run, mutants, fuzz, cassettes, serve):
         command.register(sub, _matrix_args, _common_sim)
     return p
 
@@ -119,64 +102,6 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
                    help="the virtual clock's start: fixed (default: 2026-01-01T09:00:00Z), now, "
                         "a unix time or an ISO time; overrides [clock].start")
     _common_sim(p)
-
-
-def _scale_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--jobs", type=int, default=None, metavar="N",
-                   help="worker processes for the built-in reference app and its mutants "
-                        "(default: all cores; 1: this process only); results, seeds and "
-                        "output order are the same whatever N")
-    p.add_argument("--concurrency", type=int, default=None, metavar="N",
-                   help="cases at once against an app over HTTP (--config; default 4, capped "
-                        "by the target file's [webhook].concurrency; 1 if it has a "
-                        "[seed].reset_url)")
-    p.add_argument("--shard", metavar="I/N",
-                   help="play only the I-th of N deterministic slices of the matrix, e.g. "
-                        "--shard 2/4 on the second of four CI runners")
-
-
-def cmd_scenarios(args: argparse.Namespace) -> int:
-    from ..scenario.files import list_scenarios
-
-    for sc in list_scenarios(args.dir):
-        first = " ".join(sc.description.split())
-        print(f"{sc.name:<26} {first}")
-    return 0
-
-
-def cmd_events(args: argparse.Namespace) -> int:
-    from ..render.events import Event
-    from ..scenario.catalog import default_catalog, load_catalog
-    from ..scenario.files import get_scenario
-    from ..sim.simulator import Simulator
-    from ..versions import check_version
-
-    check_version(args.api_version)
-    catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
-    from ..targets.clock import resolve_start
-
-    sim = Simulator(get_scenario(args.scenario), args.api_version, catalog,
-                    billing_mode=args.billing_mode, seed=args.seed,
-                    start=resolve_start(args.clock_start))
-    payloads = [Event.from_sim(e, args.api_version, catalog).payload
-                for seg in sim.segments() for e in seg.events]
-    sys.stdout.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
-    return 0
-
-
-def cmd_run(args: argparse.Namespace) -> int:
-    from ..session import Session
-    from .console import print_report, progress
-
-    session = Session.from_args(args)
-    # Progress goes to stderr, so it also shows in CI logs of a --json run; stdout stays JSON.
-    with session, progress(session.total) as tick:
-        report = session.run(progress=tick)
-    if args.json:
-        print(report.to_json())
-    else:
-        print_report(report)
-    return report.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover
