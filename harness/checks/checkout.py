@@ -138,6 +138,21 @@ class AppCheckout:
         self.violations.append(Violation(check, message, "checkout", None, expected, actual))
 
 
+def unreproducible_checkouts(scenario: Any) -> str | None:
+    """Why the scenario's checkouts cannot go through an app's own checkout route: the route
+    decides the card, a trial and the seats, so a scenario that needs a particular one of those
+    (an authentication-required card, a trial, several seats) is skipped, saying so."""
+    from ..scenario.files import Checkout
+
+    for step in scenario.steps:
+        if isinstance(step, Checkout) and (step.card != "visa" or step.trial_days is not None
+                                           or step.quantity != 1):
+            return (f"its checkout for {step.customer} needs card={step.card}, "
+                    f"trial_days={step.trial_days}, quantity={step.quantity}, which the app's "
+                    "own checkout route decides ([checkout] in the target file)")
+    return None
+
+
 def _host(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"

@@ -83,7 +83,8 @@ def test_a_second_checkout_loses_the_first(app):
     """The plugin keeps one subscription row per user: a second Checkout reuses the row, so the
     first subscription, still billed at Stripe, is no longer in the app's database."""
     with Session.create(config=str(app / "harness.toml"), scenarios=["two_subscriptions"],
-                        api_versions=["2025-03-31.basil"], deliveries=["in_order"]) as session:
+                        api_versions=["2025-03-31.basil"], deliveries=["in_order"],
+                        billing_mode="classic") as session:
         report = session.run()
     (result,) = report.results
     missing = [v for v in result.violations if v.check == "state.subscription_missing"]

@@ -127,3 +127,14 @@ def test_gaps_are_found_when_the_fake_apis_request_log_is_full():
                          for s in ("checkout", "upgrade")])
     assert report.exit_code == 3
     assert all(r.violations[0].check == "harness.unserved_request" for r in report.results)
+
+
+def test_a_scenario_needing_a_particular_card_is_skipped_behind_an_app_checkout_route():
+    """An app's own checkout route picks the card, trial and seats; a scenario that needs an
+    authentication-required card cannot go through it, and says why instead of failing."""
+    from harness.checks.checkout import unreproducible_checkouts
+    from harness.scenario import get_scenario
+
+    why = unreproducible_checkouts(get_scenario("renewal_requires_authentication"))
+    assert why and "authentication_required" in why
+    assert unreproducible_checkouts(get_scenario("upgrade")) is None
