@@ -62,6 +62,9 @@ def load_yaml(text: str, name: str, *, max_depth: int = MAX_CONFIG_DEPTH,
         _check_yaml_events(yaml.parse(text, Loader=loader), name, max_depth, max_nodes)
         return yaml.load(text, Loader=loader)
     except yaml.YAMLError as exc:
+        if "nesting depth" in str(exc):  # PyYAML >= 6.0.4 refuses deep flow nesting itself
+            raise ConfigError(f"{name}: nested more than PyYAML's nesting depth allows "
+                              f"(this harness allows {max_depth} levels)") from None
         raise ConfigError(f"{name}: not valid YAML: {_short(str(exc))}") from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
         raise ConfigError(f"{name}: a value cannot be read: {_short(str(exc), 120)}") from None
