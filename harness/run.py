@@ -1,8 +1,7 @@
 """Run: the one stage that wires the pipeline together.
 
-Takes scenarios x API versions x delivery modes and a target; for each case it plays the simulator
-checkpoint by checkpoint, renders and signs each event, delivers it by plan (Stripe's retries),
-checks the invariants once deliveries settle. Gives a `RunReport`.
+Takes the matrix and a target; plays each case checkpoint by checkpoint: renders, signs and
+delivers events by plan (with Stripe's retries), then checks the invariants. Gives a `RunReport`.
 """
 
 from __future__ import annotations
