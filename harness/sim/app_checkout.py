@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError
-from ..versions import Era, era
 from .billing import add_interval
 from .objects import CheckoutSession, Subscription, SubscriptionItem
 
@@ -77,21 +76,7 @@ def complete_session(world: World, session: CheckoutSession, card: str, *,
     world.subscriptions[sub.id] = sub
     inv = world._new_invoice(sub, "subscription_create", cycle=True)
     sub.latest_invoice = inv.id
-    # The order World.checkout follows, for the same reasons (see its docstring).
-    basil = era(world.api_version) >= Era.BASIL
-    if basil:  # the session's own PaymentIntent is paid first (no invoice on it yet)
-        pi = world._payment_intent_for(inv, pm, "checkout")
-        world.emit("payment_method.attached", pm, request="checkout")
-        world._charge(inv, pi, pm, succeeded=True, request="checkout")
-    else:
-        sub.status = "incomplete"
-    world.emit("customer.subscription.created", sub, request="checkout")
-    world.emit("invoice.created", inv, request="checkout")
-    world._open(inv)
-    world.emit("invoice.finalized", inv, request="checkout")
-    if not basil:
-        world.emit("payment_method.attached", pm, request="checkout")
-    world._attempt_payment(inv, request="checkout", counted=not basil)
+    world._pay_checkout(sub, inv, pm)  # the order World.checkout follows
     session.status, session.payment_status = "complete", "paid"
     session.subscription, session.invoice, session.amount_total = sub.id, inv.id, inv.total
     session.customer_email = session.customer_email or cust.email

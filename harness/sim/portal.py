@@ -15,6 +15,7 @@ from .billing import FEEDBACK_DELAY, action, add_interval
 from .objects import (
     CheckoutSession,
     Customer,
+    Invoice,
     PaymentMethod,
     PortalSession,
     SetupIntent,
@@ -103,15 +104,21 @@ class PortalVerbs:
             if hasattr(opened, kept) and hasattr(session, kept):
                 setattr(session, kept, getattr(opened, kept))
         self.checkout_sessions[session.id] = session
+        self._pay_checkout(sub, inv, pm)
+        self.emit("checkout.session.completed", session, request="checkout")
+        return sub
+
+    def _pay_checkout(self: World, sub: Subscription, inv: Invoice, pm: PaymentMethod) -> None:
+        """The events of a paid Checkout up to `checkout.session.completed`, in Stripe's order
+        for the account's version (see `checkout`); shared with an app's own sessions."""
         basil = era(self.api_version) >= Era.BASIL
         if basil:  # the session's own PaymentIntent is paid first (no invoice on it yet)
             pi = self._payment_intent_for(inv, pm, "checkout")
             self.emit("payment_method.attached", pm, request="checkout")
             self._charge(inv, pi, pm, succeeded=True, request="checkout")
-            self.emit("customer.subscription.created", sub, request="checkout")
         else:
             sub.status = "incomplete"
-            self.emit("customer.subscription.created", sub, request="checkout")
+        self.emit("customer.subscription.created", sub, request="checkout")
         self.emit("invoice.created", inv, request="checkout")
         self._open(inv)
         self.emit("invoice.finalized", inv, request="checkout")
@@ -119,8 +126,6 @@ class PortalVerbs:
             self.emit("payment_method.attached", pm, request="checkout")
         # pre-basil: incomplete -> active here; basil: Checkout's own payment already succeeded
         self._attempt_payment(inv, request="checkout", counted=not basil)
-        self.emit("checkout.session.completed", session, request="checkout")
-        return sub
 
     @action
     def switch_plan(self: World, sub: Subscription, price_id: str, *,
