@@ -7,7 +7,7 @@ marks which orders are confirmed and which inferred.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError
 from ..versions import Era, era
@@ -168,12 +168,19 @@ class PortalVerbs:
             sub.billing_cycle_anchor = self.now
         item.price = new.id
         invoice_now = proration_behavior == "always_invoice" or interval_change
+        self._emit_update(sub, before, proration_items, invoice_now=invoice_now,
+                          cycle=interval_change)
+
+    def _emit_update(self: World, sub: Subscription, before: Any, proration_items: list[Any],
+                     *, invoice_now: bool, cycle: bool = False) -> None:
+        """The events of a subscription update with prorations: the invoice items, then the
+        update; or, invoiced at once, the update, its items and the invoice, finalized."""
         if not invoice_now:
             for ii in proration_items:  # API order: items first, then the subscription update
                 self.emit("invoiceitem.created", ii)
             self.emit("customer.subscription.updated", sub, before=before)
             return
-        inv = self._new_invoice(sub, "subscription_update", cycle=interval_change)
+        inv = self._new_invoice(sub, "subscription_update", cycle=cycle)
         sub.latest_invoice = inv.id
         self.emit("customer.subscription.updated", sub, before=before)
         for ii in proration_items:

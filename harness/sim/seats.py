@@ -44,18 +44,9 @@ class SeatVerbs:
                                           debit=False, sign=1)
             prorations = credit + debit
         item.quantity = quantity
-        if proration_behavior != "always_invoice":
-            for ii in prorations:  # as a plan switch: the items, then the update
-                self.emit("invoiceitem.created", ii)
-            self.emit("customer.subscription.updated", sub, before=before)
-            return
-        inv = self._new_invoice(sub, "subscription_update", cycle=False)
-        sub.latest_invoice = inv.id
-        self.emit("customer.subscription.updated", sub, before=before)
-        for ii in prorations:
-            self.emit("invoiceitem.created", ii)
-        self.emit("invoice.created", inv)
-        self._finalize(inv, request="portal")
+        # as a plan switch: the items, then the update; or invoiced at once
+        self._emit_update(sub, before, prorations,
+                          invoice_now=proration_behavior == "always_invoice")
 
 
 class TrialVerbs:
