@@ -32,3 +32,11 @@ def test_listing_scenarios_never_imports_stripe_or_the_fake_api() -> None:
 
 def test_the_record_command_offers_the_formats_the_importer_reads() -> None:
     assert cassettes.IMPORT_FORMATS == IMPORT_FORMATS
+
+
+def test_a_run_in_process_never_imports_the_http_server() -> None:
+    loaded = _modules_after("from harness.cli import main\nmain(['run', '--scenario', 'upgrade', "
+                            "'--api-version', '2025-03-31.basil', '--delivery', 'in_order', "
+                            "'--json'])")
+    assert "harness.fake_stripe" in loaded
+    assert not {m for m in loaded if m.split(".")[0] == "werkzeug"}
