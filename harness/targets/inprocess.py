@@ -62,37 +62,17 @@ class AsgiClient:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                         name="harness-asgi")
         self._thread.start()
-        # The thread that made the client runs requests on a loop of its own when it has no
-        # loop running (a script, the CLI, pytest): no hop to the helper thread and back,
-        # which cost more wall time than the request itself.
-        self._owner = threading.get_ident()
-        self._own_loop: asyncio.AbstractEventLoop | None = None
 
     def request(self, app: Any, method: str, path: str, *, headers: Mapping[str, str],
                 body: bytes = b"", query: str = "") -> tuple[int, dict[str, str], bytes]:
-        call = _call_asgi(app, method, path, query, headers, body)
-        if threading.get_ident() == self._owner and not _loop_running():
-            if self._own_loop is None:
-                self._own_loop = asyncio.new_event_loop()
-            return self._own_loop.run_until_complete(asyncio.wait_for(call, 60))
-        fut = asyncio.run_coroutine_threadsafe(call, self._loop)
+        fut = asyncio.run_coroutine_threadsafe(
+            _call_asgi(app, method, path, query, headers, body), self._loop)
         return fut.result(timeout=60)
 
     def close(self) -> None:
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=5)
-        if self._own_loop is not None and threading.get_ident() == self._owner:
-            self._own_loop.close()
-            self._own_loop = None
-
-
-def _loop_running() -> bool:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return False
-    return True
 
 
 async def _call_asgi(app: Any, method: str, path: str, query: str,
