@@ -162,6 +162,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         self.origin = "portal"  # who performs customer actions: "portal" or "api"
         self._requests: dict[str, tuple[str | None, str | None]] = {}
         self._in_action = False
+        self.proration_date: int | None = None  # set while an API update prorates as of it
 
     # -- the event log -------------------------------------------------------------------------
 

@@ -101,3 +101,19 @@ def test_an_unknown_card_names_the_key(examples, tmp_path):
     config = _config(examples, tmp_path, checkout='cards = ["4111111111111111"]')
     with pytest.raises(ConfigError, match=r"\[checkout\.cards\]: unknown test card"):
         Session.create(config=str(config), scenarios=["upgrade"])
+
+
+def test_a_scenario_needing_an_authentication_card_runs_through_the_apps_checkout(examples,
+                                                                                 tmp_path):
+    """The customer types the card the scenario needs (4000 0027 6000 3184 asks for 3D Secure
+    on every payment): Checkout's own payment is authenticated on the page, the renewal then
+    waits for the customer, and the app must hold the subscription past_due until then."""
+    seen = []
+    report, gaps = _run(_config(examples, tmp_path), ["renewal_requires_authentication"],
+                        ["2025-03-31.basil"], ["in_order"], seen)
+    assert not gaps
+    assert report.results and not [r for r in report.results if r.skipped]
+    assert report.ok, report.failures[0].failure_text()
+    _, _, world = seen[0]
+    card = world.payment_methods[next(iter(world.subscriptions.values())).default_payment_method]
+    assert (card.last4, card.requires_authentication) == ("3184", True)
