@@ -59,8 +59,7 @@ def refund_charge(world: World, charge: Charge, amount: int | None = None, *,
         raise ScenarioError(f"Charge {charge.id} has already been refunded.")
     amount = left if amount is None else amount
     if amount > left:
-        raise ScenarioError(f"Refund amount ({_money(amount, charge.currency)}) is greater than "
-                            f"unrefunded amount on charge ({_money(left, charge.currency)})")
+        raise ScenarioError(too_much(amount, left, charge.currency))
     if reason is not None and reason not in REASONS:
         raise ScenarioError(f"Invalid reason: must be one of {', '.join(REASONS)}")
     refund = Refund(id=world.ids.new("re"), amount=amount, charge=charge.id,
@@ -87,6 +86,11 @@ def update_refund(world: World, refund: Refund, metadata: dict[str, str]) -> Ref
     if world.api_version[:10] >= REFUND_EVENTS_FROM:
         world.emit("refund.updated", refund, before=before, request=API)
     return refund
+
+
+def too_much(amount: int, left: int, currency: str) -> str:
+    return (f"Refund amount ({_money(amount, currency)}) is greater than unrefunded amount on "
+            f"charge ({_money(left, currency)})")
 
 
 def _money(amount: int, currency: str) -> str:

@@ -88,20 +88,21 @@ def test_updating_a_refund_sends_its_update_events(paid: Any) -> None:
     assert world.events[start].previous.metadata == {"a": "1"}
 
 
-@pytest.mark.parametrize(("params", "message"), [
+@pytest.mark.parametrize(("params", "message", "param"), [
     ({"amount": 999999}, "Refund amount ($9,999.99) is greater than unrefunded amount on "
-                         "charge ($29.00)"),
-    ({"charge": "ch_nope"}, "No such charge: 'ch_nope'"),
+                         "charge ($29.00)", "amount"),
+    ({"charge": "ch_nope"}, "No such charge: 'ch_nope'", "charge"),
     ({"charge": None}, "One of the following params should be provided for this request: "
-                       "payment_intent or charge."),
+                       "payment_intent or charge.", None),
 ])
 def test_bad_refunds_are_refused(local: Account, v1: Any, params: dict[str, Any],
-                                 message: str) -> None:
+                                 message: str, param: str | None) -> None:
     (charge,) = local.world.charges.values()
     body = {k: v for k, v in {"charge": charge.id, **params}.items() if v is not None}
     with pytest.raises(stripe.InvalidRequestError) as info:
         v1.refunds.create(params=body)
     assert info.value.user_message == message
+    assert info.value.param == param
     assert local.world.charges[charge.id].amount_refunded == 0
 
 

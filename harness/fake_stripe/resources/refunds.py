@@ -50,6 +50,8 @@ def create(call: Call) -> dict[str, Any]:
     if charge.status == "succeeded" and left <= 0:
         raise errors.invalid(f"Charge {charge.id} has already been refunded.",
                              code="charge_already_refunded")
+    if amount is not None and amount > left:
+        raise errors.invalid(sim_refunds.too_much(amount, left, charge.currency), "amount")
     with world_errors():
         refund = sim_refunds.refund_charge(call.world, charge, amount, reason=p.get("reason"),
                                            metadata=metadata(p.get("metadata")))
