@@ -83,3 +83,17 @@ def test_a_second_checkout_loses_the_first(app):
     (result,) = report.results
     missing = [v for v in result.violations if v.check == "state.subscription_missing"]
     assert missing and missing[0].checkpoint == "subscribed_twice", result.failure_text()
+
+
+def test_an_older_update_delivered_late_undoes_past_due(app):
+    """The same defect in shuffled order: the renewal's update (active, new period) arrives
+    after the newer one that made the subscription past_due, and the plugin writes its status
+    over the newer one (`status: stripeSubscriptionUpdated.status` in its
+    customer.subscription.updated handler), so a customer whose payment failed keeps access."""
+    with Session.create(config=str(app / "harness.toml"), scenarios=["payment_failed_recovered"],
+                        api_versions=["2024-06-20"], deliveries=["shuffled"]) as session:
+        report = session.run()
+    (result,) = report.results
+    status = next(v for v in result.violations if v.check == "state.status")
+    assert (status.checkpoint, status.expected, status.actual) == (
+        "payment_failed", "past_due", "active"), result.failure_text()
