@@ -102,3 +102,16 @@ def test_subscription_data_the_fake_does_not_act_on_is_a_gap(local: Account, v1:
     (gap,) = local.fake.gaps
     assert "subscription_data parameters accepted but not supported by the fake: " \
            "application_fee_percent" in gap.gap
+
+
+def test_a_name_entered_on_the_page_is_saved_with_customer_update(local: Account,
+                                                                  v1: Any) -> None:
+    customer = v1.customers.create(params={"email": "nadia@example.test"})
+    assert customer.name is None
+    session = v1.checkout.sessions.create(params={
+        **SESSION, "customer": customer.id, "customer_update": {"name": "auto"}})
+    _pay(local, session.id)
+    assert v1.customers.retrieve(customer.id).name == "nadia"
+    (updated,) = v1.events.list(params={"type": "customer.updated", "limit": 1}).data
+    assert updated.data.object.id == customer.id
+    assert updated.data.previous_attributes.to_dict() == {"name": None}
