@@ -10,10 +10,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
-import sys
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -188,7 +187,6 @@ class Campaign:
 
         for v in self.api_versions:
             check_version(v)
-        _load_harness_modules()
         report = FuzzReport(self.seed, self.runner.target.name,
                             campaign=self.campaign_command(), catalog=self.runner.catalog,
                             enabled_events=self.runner.enabled_events)
@@ -216,7 +214,8 @@ class Campaign:
         test = hypothesis.seed(self.seed)(test)
         started = time.perf_counter()
         try:
-            test()
+            with _without_local_constants():
+                test()
         except (_Failed, hypothesis.errors.Flaky) as exc:
             # hypothesis replays the shrunk example last, so the last failure is the minimal one;
             # a target that stops failing on that replay (Flaky) still reports what failed
@@ -245,20 +244,27 @@ class Campaign:
         return report
 
 
-def _load_harness_modules() -> None:
-    """Hypothesis also draws values from the constants of the local modules loaded so far, so
-    which harness modules happen to be imported would change the examples a seed gives. Loading
-    all of them makes a seed mean one campaign from the CLI, pytest or a notebook (other local
-    modules a program loads still count; the --reproduce blob never depends on them)."""
-    import importlib
-    import pkgutil
+@contextlib.contextmanager
+def _without_local_constants() -> Iterator[None]:
+    """Hypothesis also draws values from the constants of the local modules loaded so far
+    (hypothesis.internal.conjecture.providers), so which modules a program happens to have
+    imported (a test suite's, a notebook's) would change the examples a seed gives. A campaign
+    draws from none of them: a seed means one campaign from the CLI, pytest or a notebook.
+    Should a hypothesis release move that function, the campaign runs unpinned."""
+    try:
+        from hypothesis.internal.conjecture import providers
 
-    package = importlib.import_module(__package__ or "harness")
-    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-        if info.name.endswith("__main__") or info.name in sys.modules:
-            continue
-        with contextlib.suppress(ImportError):
-            importlib.import_module(info.name)
+        original, empty = providers._get_local_constants, providers.Constants()
+    except (ImportError, AttributeError):  # pragma: no cover - another hypothesis layout
+        yield
+        return
+    providers._get_local_constants = lambda: empty
+    providers.CONSTANTS_CACHE.cache.clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def fuzz(runner: Runner, *, examples: int = 100, seed: int = 0,

@@ -73,11 +73,7 @@ def test_replay_line_reproduces_the_same_broken_checks(failure: str, capsys) -> 
 
 
 def test_the_same_seed_finds_and_shrinks_to_the_same_example(failure: str) -> None:
-    """In another process, the campaign command's seed and size give the same example.
-
-    Both runs are the command in a fresh process: hypothesis also draws from the constants of
-    the modules a process has loaded, so a run inside the test suite may draw other examples
-    (a limitation docs/development.md states); the command is what a user replays."""
+    """In another process, the campaign command's seed and size give the same example."""
     again = subprocess.run(
         [sys.executable, "-m", "harness.cli", "fuzz", "--mutant", MUTANT, "--examples", "60"],
         capture_output=True, text=True, timeout=120)
