@@ -28,6 +28,7 @@ from .customers import (
     render_setup_intent,
 )
 from .payments import render_charge, render_invoice_payment, render_payment_intent
+from .schedules import render_subscription_schedule
 from .subscriptions import render_subscription
 
 _RENDERERS = {
@@ -49,6 +50,7 @@ _RENDERERS = {
     "webhook_endpoint": render_webhook_endpoint,
     "billing_portal.configuration": render_portal_configuration,
     "balance_transaction": render_balance_transaction,
+    "subscription_schedule": render_subscription_schedule,
 }
 
 

@@ -104,6 +104,7 @@ class Subscription(_Snap):
     trial_start: int | None = None
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
+    schedule: str | None = None  # the sub_sched_ managing it (sim/schedules.py)
     kind = "subscription"
 
     @property
