@@ -212,10 +212,82 @@ class ScheduleVerbs:
         then the subscription renews by itself); `cancel` would end it."""
         if sched.end_behavior == "release":
             self.release_schedule(sub, request="automatic")
-            self._renew(sub)
+            if sub.current_period_end <= self.now:  # it ended at a renewal
+                self._renew(sub)
             return
         before = sched.snapshot()
         sched.status, sched.completed_at = "completed", self.now
         self.emit("subscription_schedule.updated", sched, before=before, request="automatic")
         self.emit("subscription_schedule.completed", sched, request="automatic")
         self._cancel(sub, reason=None, request="automatic")
+
+    # -- the app's own API calls (the fake Stripe's /v1/subscription_schedules) ---------------
+
+    def schedule_subscription(self: World, sub: Subscription) -> SubscriptionSchedule:
+        """POST /v1/subscription_schedules with from_subscription: one phase, the current items
+        until the period end, `end_behavior=release` (https://docs.stripe.com/api/
+        subscription_schedules/create#create_subscription_schedule-from_subscription)."""
+        self._require_live(sub, "schedule")
+        if self.schedule_of(sub) is not None:
+            raise ScenarioError(f"You cannot migrate a subscription that is already attached to "
+                                f"a schedule: `{sub.schedule}`.")
+        item = sub.items[0]
+        phase = SchedulePhase(item.price, item.quantity, item.current_period_start,
+                              item.current_period_end)
+        sched = SubscriptionSchedule(
+            id=self.ids.new("sub_sched"), customer=sub.customer, created=self.now,
+            subscription=sub.id, billing_mode=sub.billing_mode,
+            billing_mode_since=sub.created, currency=sub.currency, phases=[phase])
+        self.subscription_schedules[sched.id] = sched
+        self.emit("subscription_schedule.created", sched)
+        self._update_sub(sub, lambda: setattr(sub, "schedule", sched.id))
+        return sched
+
+    def set_schedule(self: World, sched: SubscriptionSchedule, phases: list[SchedulePhase],
+                     *, end_behavior: str | None = None,
+                     metadata: dict[str, str] | None = None) -> None:
+        """POST /v1/subscription_schedules/{id}: new phases from the current one on. The current
+        phase must keep its items and start (the fake changes prices only at renewals); every
+        later boundary must be one of the subscription's period ends."""
+        sub = self.subscriptions[sched.subscription or ""]
+        current = sched.phases[sched.current]
+        if phases:
+            first = phases[0]
+            if (first.price, first.quantity) != (current.price, current.quantity):
+                raise ScenarioError("the current phase's items cannot change in this simulator "
+                                    "(it applies phases at renewals); keep phases[0] as it is")
+            if first.start_date != current.start_date:
+                raise ScenarioError(f"phases[0][start_date] must stay {current.start_date}, "
+                                    "the start of the current phase")
+            for i, phase in enumerate(phases[:-1]):
+                if not self._is_period_end(sub, phase.end_date):
+                    raise ScenarioError(
+                        f"phases[{i}][end_date] {phase.end_date} is not a period end of "
+                        f"{sub.id}; this simulator changes phases only at renewals")
+        before = sched.snapshot()
+        if phases:
+            sched.phases = sched.phases[:sched.current] + phases
+        if end_behavior is not None:
+            sched.end_behavior = end_behavior
+        if metadata is not None:
+            sched.metadata = metadata
+        self.emit("subscription_schedule.updated", sched, before=before)
+
+    def _is_period_end(self: World, sub: Subscription, when: int) -> bool:
+        end, price = sub.current_period_end, self.catalog.price(sub.items[0].price)
+        while end < when:
+            end = next_period_end(sub.billing_cycle_anchor, end, price.interval,
+                                  price.interval_count)
+        return end == when
+
+    def cancel_schedule_now(self: World, sched: SubscriptionSchedule) -> None:
+        """POST /v1/subscription_schedules/{id}/cancel: the subscription ends now, and the
+        schedule with it (https://docs.stripe.com/api/subscription_schedules/cancel)."""
+        sub = self.subscriptions.get(sched.subscription or "")
+        if sub is None or sub.ended:
+            before = sched.snapshot()
+            sched.status, sched.canceled_at = "canceled", self.now
+            self.emit("subscription_schedule.canceled", sched, before=before)
+            return
+        sub.canceled_at = self.now
+        self._cancel(sub, reason="cancellation_requested", request="portal")

@@ -105,6 +105,13 @@ def _tour(v1: Any, customer: str, subscription: Any) -> None:
     for service in (v1.payment_intents, v1.charges, v1.refunds, v1.balance_transactions,
                     v1.invoice_payments, v1.subscription_schedules):
         service.list()
+    sched = v1.subscription_schedules.create(params={"from_subscription": subscription.id})
+    v1.subscription_schedules.retrieve(sched.id)
+    v1.subscription_schedules.update(sched.id, params={"metadata": {"k": "v"}})
+    v1.subscription_schedules.release(sched.id)
+    other = v1.subscription_schedules.create(params={
+        "customer": customer, "phases": [{"items": [{"price": "price_basic_monthly"}]}]})
+    v1.subscription_schedules.cancel(other.id)
     v1.payment_intents.search(params={"query": "status:'succeeded'"})
     v1.charges.search(params={"query": "status:'succeeded'"})
     events = v1.events.list()
@@ -145,5 +152,4 @@ def test_every_endpoint_in_coverage_answers_a_stripe_python_call() -> None:
     # (test_api_payments retrieves them from a World that models payments.)
     assert unexercised <= {"GET /v1/payment_intents/{intent}", "GET /v1/charges/{charge}",
                            "GET /v1/refunds/{refund}", "GET /v1/balance_transactions/{id}",
-                           "GET /v1/invoice_payments/{invoice_payment}",
-                           "GET /v1/subscription_schedules/{schedule}"}
+                           "GET /v1/invoice_payments/{invoice_payment}"}

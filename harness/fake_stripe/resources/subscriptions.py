@@ -23,7 +23,6 @@ from .answers import (
     searching,
     world_errors,
 )
-from .payments import lister, retriever
 
 LIST = {"limit", "starting_after", "ending_before"}
 BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
@@ -95,6 +94,11 @@ def update(call: Call) -> dict[str, Any]:
                 quantity = as_int(item["quantity"], f"items[{i}][quantity]", low=0)
                 if quantity != target.quantity:
                     api_writes.set_quantity(world, sub, target, quantity)
+        if "cancel_at_period_end" in p and world.schedule_of(sub) is not None:
+            raise errors.invalid(  # the portal releases the schedule first; the API refuses
+                f"The subscription is managed by the subscription schedule `{sub.schedule}`, "
+                "and updating any cancelation behavior directly is not allowed. Please update "
+                "the schedule instead.", "cancel_at_period_end")
         if "cancel_at_period_end" in p:
             wanted = flag(p["cancel_at_period_end"], "cancel_at_period_end")
             if wanted and not sub.cancellation_pending:
@@ -193,13 +197,6 @@ def update_item(call: Call) -> dict[str, Any]:
 
 
 ROUTES = (
-    # Schedules (what the portal's scheduled downgrades create) are served as the World holds
-    # them: an empty list and Stripe's 404 until it models them.
-    Route.sdk("GET", "/v1/subscription_schedules",
-              lister("subscription_schedules", "/v1/subscription_schedules",
-                     "subscription_schedule", ("customer",)), honours=LIST | {"customer"}),
-    Route.sdk("GET", "/v1/subscription_schedules/{schedule}",
-              retriever("subscription_schedules", "subscription_schedule")),
     Route.sdk("POST", "/v1/subscriptions", create, stateful=True,
               honours={"customer", "items", "default_payment_method", "payment_behavior",
                        "metadata"}),
