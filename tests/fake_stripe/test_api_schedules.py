@@ -134,3 +134,12 @@ def test_schedule_events_render_in_each_version(local: Account, v1: Any) -> None
     assert "pause_schedules" not in old and new["pause_schedules"] == []
     assert "customer_account" in new and "customer_account" not in old
     assert old["id"] == new["id"] == sched.id
+
+
+def test_phase_parameters_the_fake_ignores_are_noted_as_gaps(local: Account, v1: Any) -> None:
+    sched = v1.subscription_schedules.create(params={"from_subscription": local.subscription.id})
+    phase = sched.phases[0]
+    v1.subscription_schedules.update(sched.id, params={"phases": [
+        {"items": [{"price": "price_pro_monthly"}], "start_date": phase.start_date,
+         "end_date": phase.end_date, "description": "first"}]})
+    assert "phases[0][description]" in (local.fake.requests[-1].gap or "")

@@ -21,6 +21,7 @@ from .payments import lister
 LIST = {"limit", "starting_after", "ending_before"}
 END_BEHAVIORS = ("release", "cancel")
 PRORATIONS = ("create_prorations", "none", "always_invoice")
+PHASE_KEYS = {"items", "start_date", "end_date", "duration", "iterations", "proration_behavior"}
 
 
 def _sched(call: Call) -> Any:
@@ -45,6 +46,10 @@ def _phases(call: Call, start: int) -> list[SchedulePhase]:
     raw = as_array(call.params.get("phases", []), "phases")
     for i, phase in enumerate(raw):
         phase = as_hash(phase, f"phases[{i}]")
+        ignored = sorted(set(phase) - PHASE_KEYS)
+        if ignored:
+            call.notes.append(f"phase parameters accepted but not supported by the fake: "
+                              f"{', '.join(f'phases[{i}][{k}]' for k in ignored)}")
         items = as_array(phase.get("items", []), f"phases[{i}][items]")
         if not items:
             raise errors.missing(f"phases[{i}][items]")
