@@ -22,7 +22,6 @@ from .objects import (
     Subscription,
     SubscriptionItem,
 )
-from .schedules import scheduled_at_period_end
 
 if TYPE_CHECKING:
     from .portal_config import PortalConfiguration
@@ -146,8 +145,7 @@ class PortalVerbs:
         if portal is not None:
             new_price = self.catalog.price(price_id)
             portal.check_update("price", new_price.id, new_price.product)
-            if scheduled_at_period_end(portal, self.catalog.price(sub.items[0].price),
-                                       new_price, sub.items[0].quantity):
+            if self.schedules_switch(sub, new_price):
                 return self._schedule_switch(sub, new_price.id, proration_behavior)
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
             raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")

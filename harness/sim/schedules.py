@@ -100,6 +100,14 @@ class ScheduleVerbs:
 
     # -- the portal's scheduled update -------------------------------------------------------
 
+    def schedules_switch(self: World, sub: Subscription, new_price: Any) -> bool:
+        """Whether the customer's portal schedules this switch at the period end. The app's own
+        API updates are not governed by the portal configuration: they happen now."""
+        item = sub.items[0]
+        return self.origin == "portal" and scheduled_at_period_end(
+            self.portal_of(sub.customer), self.catalog.price(item.price), new_price,
+            item.quantity)
+
     def _schedule_switch(self: World, sub: Subscription, price_id: str,
                          proration_behavior: str) -> None:
         """The portal's switch at period end: a schedule of two phases (now: the current price

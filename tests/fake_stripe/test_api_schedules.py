@@ -143,3 +143,16 @@ def test_phase_parameters_the_fake_ignores_are_noted_as_gaps(local: Account, v1:
         {"items": [{"price": "price_pro_monthly"}], "start_date": phase.start_date,
          "end_date": phase.end_date, "description": "first"}]})
     assert "phases[0][description]" in (local.fake.requests[-1].gap or "")
+
+
+def test_an_api_downgrade_is_not_scheduled_by_the_portal_configuration(local: Account,
+                                                                       v1: Any) -> None:
+    from harness.sim.portal_config import load_portal_configuration
+
+    local.world.portal = load_portal_configuration("schedule_downgrades")
+    sub = local.subscription
+    got = v1.subscriptions.update(sub.id, params={
+        "items": [{"id": sub.items[0].id, "price": "price_basic_monthly"}],
+        "proration_behavior": "none"})
+    assert got["items"].data[0].price.id == "price_basic_monthly" and got.schedule is None
+    assert not local.world.subscription_schedules
