@@ -127,9 +127,9 @@ class ScheduleVerbs:
         phases = [SchedulePhase(item.price, item.quantity, start, end, proration_behavior),
                   SchedulePhase(new.id, item.quantity, end, next_end, proration_behavior)]
         sched = self.schedule_of(sub)
-        if sched is not None:
+        if sched is not None:  # the phases before the current one stay as they were
             before = sched.snapshot()
-            sched.phases = phases
+            sched.phases = sched.phases[:sched.current] + phases
             self.emit("subscription_schedule.updated", sched, before=before)
             return
         sched = SubscriptionSchedule(
