@@ -6,10 +6,20 @@ own parameter definitions validate every request before a handler sees it.
 
 from __future__ import annotations
 
-from . import catalog, checkout, customers, events, invoices, payments, schedules, subscriptions
+from . import (
+    catalog,
+    checkout,
+    customers,
+    events,
+    invoices,
+    payments,
+    refunds,
+    schedules,
+    subscriptions,
+)
 
 ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
-          *invoices.ROUTES, *payments.ROUTES, *events.ROUTES,
+          *invoices.ROUTES, *payments.ROUTES, *refunds.ROUTES, *events.ROUTES,
           *schedules.ROUTES)
 
 __all__ = ["ROUTES"]
