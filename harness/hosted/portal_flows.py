@@ -137,7 +137,8 @@ def do_switch(ctx: Ctx, sub: str, price: str) -> Answer:
     _pp().apply_step(ctx.pages, ctx.customer.id, "switch_plan", {
         "subscription": subscription, "price": price,
         "proration_behavior": ctx.features.update_proration_behavior})
-    return _pp().after_action(ctx, "switched")
+    scheduled = ctx.world.schedule_of(subscription) is not None  # schedule_at_period_end
+    return _pp().after_action(ctx, "switch_scheduled" if scheduled else "switched")
 
 
 # -- cancel, renew --------------------------------------------------------------------------------

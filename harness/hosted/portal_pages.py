@@ -41,6 +41,7 @@ ROUTES = [
 ]
 DONE = {
     "switched": "Your plan was updated.",
+    "switch_scheduled": "Your plan will change at the end of the billing period.",
     "canceled": "Your subscription was canceled.",
     "cancel_scheduled": "Your subscription will be canceled at the end of the billing period.",
     "renewed": "Your subscription will no longer be canceled.",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..sim import Subscription, World
+from ..sim.schedules import scheduled_at_period_end
 
 
 @dataclass
@@ -32,6 +33,8 @@ def preview_switch(world: World, sub: Subscription, new_price: str,
     old, new = catalog.price(item.price), catalog.price(new_price)
     interval_change = (old.interval, old.interval_count) != (new.interval, new.interval_count)
     start, end = item.current_period_start, item.current_period_end
+    if scheduled_at_period_end(world.portal_of(sub.customer), old, new, item.quantity):
+        return Preview(currency=sub.currency, next_renewal=end)  # nothing until the renewal
     remaining = max(end - world.now, 0) / max(end - start, 1)
     out = Preview(currency=sub.currency)
     if proration_behavior != "none":

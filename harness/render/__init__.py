@@ -33,6 +33,7 @@ from .payments import (
     render_payment_intent,
     render_refund,
 )
+from .schedules import render_subscription_schedule
 from .subscriptions import render_subscription
 
 _RENDERERS = {
@@ -55,6 +56,7 @@ _RENDERERS = {
     "webhook_endpoint": render_webhook_endpoint,
     "billing_portal.configuration": render_portal_configuration,
     "balance_transaction": render_balance_transaction,
+    "subscription_schedule": render_subscription_schedule,
 }
 
 

@@ -120,7 +120,7 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
             # "off" is what the captured Checkout-created subscriptions show.
             "payment_method_types": None, "save_default_payment_method": "off"},
         "pending_invoice_item_interval": None, "pending_setup_intent": None,
-        "pending_update": None, "schedule": None, "start_date": sub.created,
+        "pending_update": None, "schedule": sub.schedule, "start_date": sub.created,
         "status": sub.status, "test_clock": None, "transfer_data": None, "trial_end": sub.trial_end,
         "trial_settings": {"end_behavior": {"missing_payment_method": "create_invoice"}},
         "trial_start": sub.trial_start,

@@ -70,6 +70,10 @@ class UndoCancel(_OnSubscription):
     pass
 
 
+class CancelScheduledUpdate(_OnSubscription):
+    pass
+
+
 class CancelNow(_OnSubscription):
     feedback: str | None = None
 
@@ -145,6 +149,7 @@ ACTIONS: dict[str, type[_Strict]] = {
     "switch_plan": SwitchPlan,
     "cancel_at_period_end": CancelAtPeriodEnd,
     "undo_cancel": UndoCancel,
+    "cancel_scheduled_update": CancelScheduledUpdate,
     "cancel_now": CancelNow,
     "pause": Pause,
     "resume": Resume,

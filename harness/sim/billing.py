@@ -245,11 +245,13 @@ class BillingVerbs:
         change()
         self.emit("customer.subscription.updated", sub, before=before, request=request)
 
-    def _renew(self: World, sub: Subscription) -> None:
+    def _renew(self: World, sub: Subscription, change=None) -> None:
         """Period end: a draft invoice for the new period (invoice.created), then the period
         advances (customer.subscription.updated); Stripe finalizes and charges the invoice about
-        an hour later."""
+        an hour later. `change` applies a schedule's next phase first (sim/schedules.py)."""
         before = sub.snapshot()
+        if change is not None:
+            change()
         ended = (sub.current_period_start, sub.current_period_end)
         if sub.status == "trialing":  # the trial ends: the first paid period starts
             sub.status = "active"
@@ -278,6 +280,7 @@ class BillingVerbs:
             sub.cancellation_reason = reason
         sub.paused = None
         self.emit("customer.subscription.deleted", sub, request=request)
+        self.cancel_schedule(sub, request=request)
 
     def _proration_items(self: World, sub: Subscription, old_price: str, new_price: str,
                          quantity: int, item_id: str, *, debit: bool = True,

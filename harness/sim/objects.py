@@ -105,6 +105,7 @@ class Subscription(_Snap):
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
     description: str | None = None
+    schedule: str | None = None  # the sub_sched_ managing it (sim/schedules.py)
     kind = "subscription"
 
     @property

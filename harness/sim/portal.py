@@ -145,11 +145,8 @@ class PortalVerbs:
         if portal is not None:
             new_price = self.catalog.price(price_id)
             portal.check_update("price", new_price.id, new_price.product)
-            old_price = self.catalog.price(sub.items[0].price)
-            if portal.schedules_downgrades() and new_price.unit_amount < old_price.unit_amount:
-                raise ScenarioError(
-                    f"portal configuration {portal.id} schedules downgrades at period end "
-                    "(subscription schedules), which the simulator does not model yet")
+            if self.schedules_switch(sub, new_price):
+                return self._schedule_switch(sub, new_price.id, proration_behavior)
         if proration_behavior not in ("create_prorations", "always_invoice", "none"):
             raise ScenarioError(f"unknown proration_behavior {proration_behavior!r}")
         item = sub.items[0]
@@ -157,6 +154,7 @@ class PortalVerbs:
         if old.id == new.id:
             raise ScenarioError(f"subscription {sub.id} is already on {price_id}")
         interval_change = (old.interval, old.interval_count) != (new.interval, new.interval_count)
+        self.release_schedule(sub)  # a switch now replaces a pending scheduled one
         before = sub.snapshot()
         proration_items = []
         if proration_behavior != "none":
@@ -200,6 +198,7 @@ class PortalVerbs:
         if sub.cancellation_pending:
             raise ScenarioError(f"subscription {sub.id} already has a cancellation pending")
         inline = feedback if self.feedback == "same_event" else None
+        self.release_schedule(sub)  # a scheduled subscription's cancellation is not settable
 
         def change() -> None:
             if sub.billing_mode == "classic":
@@ -254,6 +253,9 @@ class PortalVerbs:
         or by pause_collection (any version: status unchanged, only .updated). `auto` picks
         the status pause where Stripe offers it in the portal, pause_collection elsewhere."""
         self._require_live(sub, "pause")
+        if self.schedule_of(sub) is not None:  # SDK pause docs: Stripe refuses it
+            raise ScenarioError(f"cannot pause {sub.id}: subscriptions with attached schedules "
+                                "cannot be paused")
         if mechanism == "auto":
             mechanism = "status" if self._status_pause_available(sub) else "pause_collection"
         if mechanism == "status":

@@ -170,6 +170,8 @@ class Simulator:
             w.pause(sub, mechanism=step.mechanism, behavior=step.behavior)
         elif name == "resume":
             w.resume(sub)
+        elif name == "cancel_scheduled_update":
+            w.cancel_scheduled_update(sub)
         elif name == "change_quantity":
             w.change_quantity(sub, step.quantity, proration_behavior=step.proration_behavior)
         else:  # pragma: no cover - ACTIONS and this dispatch are kept in step by test_scenario
@@ -200,6 +202,8 @@ class Simulator:
                                                    "collection_paused", "quantity",
                                                    "cancellation_feedback")}}
             for key, want in exp.model_dump(exclude_none=True).items():
+                if key == "plan" and want.startswith("@"):  # @low, @mid, @high
+                    want = resolve_plan(want, self.catalog)
                 if facts[key] != want:
                     raise ScenarioError(
                         f"scenario {self.scenario.name!r}, checkpoint {step.name!r}: expects "

@@ -46,6 +46,7 @@ from .payments import (
 from .portal import PortalVerbs
 from .portal_config import PortalConfiguration
 from .refunds import Refund
+from .schedules import ScheduleVerbs
 from .seats import SeatVerbs, TrialVerbs
 
 TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
@@ -118,7 +119,7 @@ class SimEvent:
 
 @dataclass
 class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
-            TrialVerbs):
+            TrialVerbs, ScheduleVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -143,6 +144,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     charges: dict[str, Charge] = field(default_factory=dict)
     invoice_payments: dict[str, InvoicePayment] = field(default_factory=dict)
     refunds: dict[str, Refund] = field(default_factory=dict)
+    subscription_schedules: dict[str, Any] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
     api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
@@ -289,6 +291,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
                                    lambda s=sub: self._trial_will_end(s)))
             if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
                 candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
+            elif sub.status in ("active", "past_due", "trialing") and sub.schedule:
+                candidates += self._schedule_due(sub, order)
             elif sub.status in ("active", "past_due", "trialing"):
                 candidates.append(
                     (sub.current_period_end, order, lambda s=sub: self._renew(s))

@@ -26,6 +26,7 @@ from harness.reference_app.db import Database as _Db
 from harness.reference_app.db import InvoiceRow, SubscriptionRow, User
 from harness.reference_app.reply import Reply
 from harness.reference_app.webhooks import Event, field, text
+from harness.targets.schedule_mutants import ReadsScheduledPhase
 
 
 @dataclass(frozen=True)
@@ -359,6 +360,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "three days early.",
         webhooks=_EndsTrialEarly,
     ),
+    Mutant("reads_scheduled_phase", "schedules", "Takes the price from the last phase of the "
+           "subscription's schedule, so a downgrade scheduled for the period end applies at once.",
+           webhooks=ReadsScheduledPhase),
     Mutant(
         "portal_customer_from_request",
         "portal_auth",

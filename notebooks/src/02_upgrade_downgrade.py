@@ -100,6 +100,38 @@ stripe_side = harness.Simulator(downgrade, case.api_version, seed=case.world_see
 Timeline(result, events=[e for seg in stripe_side.run() for e in seg.events])
 
 # %% [markdown]
+# ## Downgrade at period end: a subscription schedule
+#
+# A portal configuration can schedule downgrades instead
+# (`features.subscription_update.schedule_at_period_end.conditions`,
+# [acacia changelog](https://docs.stripe.com/changelog/acacia/2024-10-28/customer-portal-schedule-downgrades)).
+# Then the switch changes nothing yet: Stripe creates a subscription schedule whose first phase
+# is the current price until the period end and whose second is the lower price, and sets the
+# subscription's `schedule`. At the renewal the second phase starts, the subscription's item
+# takes the new price and the renewal invoice bills it; one period later the schedule is
+# released and the subscription goes on by itself.
+
+# %%
+scheduled = harness.get_scenario("downgrade_at_period_end")
+sim = harness.Simulator(scheduled, "2025-03-31.basil")
+segments = sim.run()
+EventTable([harness.Event.from_sim(e, sim.api_version, sim.catalog)
+            for seg in segments for e in seg.events
+            if e.type.startswith(("subscription_schedule", "customer.subscription"))],
+           checkpoints=[seg.checkpoint for seg in segments])
+
+# %% [markdown]
+# Until the renewal the customer keeps the higher plan they paid for. An app that takes "the
+# plan the customer chose" from the schedule's last phase downgrades them at once; the contract
+# catches it at the checkpoint right after the switch:
+
+# %%
+flawed = harness.Runner(harness.ReferenceTarget(mutant="reads_scheduled_phase"))
+early = flawed.run_case(harness.Case(scheduled, "2025-03-31.basil", "in_order"))
+Table([{"checkpoint": v.checkpoint, "check": v.check, "expected": v.expected,
+        "app has": v.actual} for v in early.violations])
+
+# %% [markdown]
 # ## Every API version, every delivery mode
 #
 # A `Session` plays the matrix: each scenario on each API version, delivered in order,
@@ -107,6 +139,7 @@ Timeline(result, events=[e for seg in stripe_side.run() for e in seg.events])
 # passes all of it.
 
 # %%
-with harness.Session.create(scenarios=["upgrade", "downgrade"], seed=0) as session:
+with harness.Session.create(scenarios=["upgrade", "downgrade", "downgrade_at_period_end"],
+                            seed=0) as session:
     report = session.run()
 report

@@ -159,3 +159,23 @@ def test_invoice_history_lists_the_paid_invoice(page, shop):
     shop.open_portal(page, alice)
     history = page.get_by_role("region", name="Invoice history")
     assert "Paid" in history.inner_text() and "$9.00" in history.inner_text()
+
+
+def test_a_downgrade_scheduled_at_period_end_waits_for_the_renewal(page, shop):
+    from harness.sim.portal_config import load_portal_configuration
+
+    shop.world.portal = load_portal_configuration("schedule_downgrades")
+    alice = shop.subscribed("alice", "price_pro_monthly")
+    sent = len(shop.pages.deliveries)
+    shop.open_portal(page, alice)
+    page.get_by_role("link", name="Update subscription").click()
+    page.get_by_role("link", name="Select Basic, $9.00 per month").click()
+    page.get_by_text("No prorations: the new price applies from your next invoice.").wait_for()
+    page.get_by_role("button", name="Confirm").click()
+    page.get_by_text("Your plan will change at the end of the billing period.").wait_for()
+    sub = shop.subscription(alice)
+    assert sub.items[0].price == "price_pro_monthly" and sub.schedule is not None
+    assert [d.type for d in shop.pages.deliveries[sent:]] == [
+        "subscription_schedule.created", "customer.subscription.updated"]
+    shop.assert_in_sync(alice)
+    assert shop.target.state(alice)["plan"] == "pro"

@@ -109,6 +109,22 @@ def test_the_preview_is_what_the_switch_then_bills(behavior, new_price):
         assert sum(i.amount for i in items) == shown.total
 
 
+def test_a_downgrade_scheduled_at_period_end_previews_nothing_due():
+    from harness.sim.portal_config import load_portal_configuration
+
+    world = World(default_catalog(), "2025-03-31.basil",
+                  portal=load_portal_configuration("schedule_downgrades"))
+    alice = world.create_customer("alice@example.test", "Alice").id
+    sub = world.checkout(alice, "price_enterprise_monthly")
+    world.advance_to(world.now + 9 * 86400)
+    shown = preview_switch(world, sub, "price_basic_monthly", "none")
+    assert shown.lines == [] and shown.next_renewal == sub.current_period_end
+    start = len(world.events)
+    world.switch_plan(sub, "price_basic_monthly")
+    assert [e.type for e in world.events[start:]] == ["subscription_schedule.created",
+                                                      "customer.subscription.updated"]
+
+
 def test_the_pages_need_the_fake_served_over_http():
     fake = FakeStripe(World(default_catalog(), "2025-03-31.basil"))
     with pytest.raises(ConfigError, match=r"fake\.start"):

@@ -10,7 +10,7 @@ checked by the matrix only) must also be caught by the campaign alone, by a chec
 with the second column (a lost or stale event shows through whichever state field the shrunk
 flow touches, so state defects name the family), and the clean app must pass the shrunk
 example. Which examples hypothesis draws for a seed can move with the modules a process has
-imported, so a campaign that finds nothing is retried with the next seeds, up to three.
+imported, so a campaign that finds nothing is retried with the next seeds, up to five.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ CAUGHT_BY: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "ignores_quantity": ("state.quantity", None),
     "paid_on_payment_action_required": ("invoices.unpaid_recorded", None),
     "ends_trial_on_trial_will_end": ("state.plan", None),
+    "reads_scheduled_phase": ("state.plan", None),
     "portal_customer_from_request": ("portal.wrong_customer", None),
     "portal_return_url_from_request": ("portal.return_url", None),
     "portal_no_customer_check": ("portal.no_customer", None),
@@ -91,7 +92,7 @@ def test_fuzz_campaign_catches_the_mutant_by_its_check(mutant: str, clean) -> No
     check = CAUGHT_BY[mutant][1]
     ci = settings.get_profile("ci")
     with Session.create(mutant=mutant) as session:
-        for seed in range(3):
+        for seed in range(5):
             report = Campaign(session.runner, examples=ci.max_examples, seed=seed,
                               settings=ci).run()
             if not report.ok:

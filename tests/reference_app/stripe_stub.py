@@ -143,10 +143,12 @@ def sign_bytes(body: bytes, secret: str = SECRET) -> str:
 
 @dataclass
 class FakeStripe:
-    """Serves GET /v1/subscriptions/{id} and POST /v1/billing_portal/sessions from memory."""
+    """Serves GET /v1/subscriptions/{id}, GET /v1/subscription_schedules/{id} and
+    POST /v1/billing_portal/sessions from memory."""
 
     server: HTTPServer
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
     sessions: list[dict[str, str]] = field(default_factory=list)
     fail_with: tuple[int, dict[str, Any]] | None = None
 
@@ -157,6 +159,9 @@ class FakeStripe:
         self.server.expect_request(
             re.compile(r"^/v1/subscriptions/[^/]+$"), "GET"
         ).respond_with_handler(self._retrieve_subscription)
+        self.server.expect_request(
+            re.compile(r"^/v1/subscription_schedules/[^/]+$"), "GET"
+        ).respond_with_handler(self._retrieve_schedule)
 
     @property
     def api_base(self) -> str:
@@ -173,6 +178,12 @@ class FakeStripe:
         if sub is None:
             return _json(404, _error("resource_missing", "No such subscription"))
         return _json(200, sub)
+
+    def _retrieve_schedule(self, request: Request) -> Response:
+        sched = self.schedules.get(request.path.rsplit("/", 1)[-1])
+        if sched is None:
+            return _json(404, _error("resource_missing", "No such subscription_schedule"))
+        return _json(200, sched)
 
     def _create_session(self, request: Request) -> Response:
         if self.fail_with is not None:

@@ -87,6 +87,18 @@ def _action_required(driver: Driver, fake_stripe):
             driver.state(CUSTOMER)["paid_invoices"])
 
 
+def _scheduled_downgrade(driver: Driver, fake_stripe):
+    # The portal scheduled a downgrade to basic at the period end: enterprise until then.
+    sub = subscription("sub_1", CUSTOMER, "price_enterprise_monthly")
+    sub["schedule"] = "sub_sched_1"
+    fake_stripe.schedules["sub_sched_1"] = {
+        "id": "sub_sched_1", "object": "subscription_schedule", "subscription": "sub_1",
+        "phases": [{"items": [{"price": "price_enterprise_monthly", "quantity": 1}]},
+                   {"items": [{"price": "price_basic_monthly", "quantity": 1}]}]}
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return driver.state(CUSTOMER)
+
+
 def _portal(user_id: str, **fields: str):
     def scenario(driver: Driver, fake_stripe) -> Any:
         for sub_id, customer in (("sub_1", CUSTOMER), ("sub_bob", OTHER_CUSTOMER)):
@@ -141,6 +153,7 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     "paid_on_payment_action_required": _action_required,
     "ends_trial_on_trial_will_end": lambda d, s: _deliver_subscription(
         d, s, "customer.subscription.trial_will_end", status="trialing"),
+    "reads_scheduled_phase": _scheduled_downgrade,
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),

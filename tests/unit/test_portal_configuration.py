@@ -97,13 +97,14 @@ def test_the_configuration_decides_mode_reasons_quantity_and_products() -> None:
     w.switch_plan(sub, "price_pro_annual")
 
 
-def test_downgrades_scheduled_at_period_end_are_refused_as_not_simulated() -> None:
+def test_downgrades_scheduled_at_period_end_wait_for_the_renewal() -> None:
     conditions = [{"type": "decreasing_item_amount"}]
     w, sub = world_with(load_portal_configuration(standard(
         **{"features.subscription_update.schedule_at_period_end.conditions": conditions})))
-    with pytest.raises(ScenarioError, match="subscription schedules"):
-        w.switch_plan(sub, "price_basic_monthly")
+    w.switch_plan(sub, "price_basic_monthly")  # scheduled: tests/unit/test_schedules.py
+    assert sub.items[0].price == "price_pro_monthly" and sub.schedule is not None
     w.switch_plan(sub, "price_enterprise_monthly")  # an upgrade happens now
+    assert sub.items[0].price == "price_enterprise_monthly" and sub.schedule is None
 
 
 def test_customers_can_use_different_configurations_side_by_side() -> None:
@@ -137,5 +138,6 @@ def test_bad_configurations_are_refused_naming_the_file_and_field(
 
 
 def test_an_unknown_builtin_name_lists_the_builtins() -> None:
-    with pytest.raises(ConfigError, match="built in: cancel_immediately, standard"):
+    with pytest.raises(ConfigError,
+                       match="built in: cancel_immediately, schedule_downgrades, standard"):
         load_portal_configuration("fancy")

@@ -41,6 +41,7 @@ CLASSES = {
     "PaymentIntent": stripe.PaymentIntent,
     "Charge": stripe.Charge,
     "InvoicePayment": stripe.InvoicePayment,
+    "SubscriptionSchedule": stripe.SubscriptionSchedule,
     "Event": stripe.Event,
 }
 
@@ -107,7 +108,8 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
                  "invoiceitem": "InvoiceItem", "customer": "Customer",
                  "payment_method": "PaymentMethod", "setup_intent": "SetupIntent",
                  "checkout.session": "checkout.Session", "payment_intent": "PaymentIntent",
-                 "charge": "Charge", "invoice_payment": "InvoicePayment"}
+                 "charge": "Charge", "invoice_payment": "InvoicePayment",
+                 "subscription_schedule": "SubscriptionSchedule"}
     for scenario in list_scenarios():
         for mode in ("classic", "flexible"):
             sim = Simulator(scenario, PINNED_VERSION, catalog, billing_mode=mode, seed=5)

@@ -14,10 +14,12 @@ from . import (
     invoices,
     payments,
     refunds,
+    schedules,
     subscriptions,
 )
 
 ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
-          *invoices.ROUTES, *payments.ROUTES, *refunds.ROUTES, *events.ROUTES)
+          *invoices.ROUTES, *payments.ROUTES, *refunds.ROUTES, *events.ROUTES,
+          *schedules.ROUTES)
 
 __all__ = ["ROUTES"]

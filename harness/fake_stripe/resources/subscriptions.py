@@ -23,7 +23,6 @@ from .answers import (
     searching,
     world_errors,
 )
-from .payments import lister, retriever
 
 LIST = {"limit", "starting_after", "ending_before"}
 BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
@@ -82,6 +81,11 @@ def update(call: Call) -> dict[str, Any]:
     world = call.world
     changes = item_changes(sub, p.get("items", []), "items")
     with world_errors():
+        if "cancel_at_period_end" in p and world.schedule_of(sub) is not None:
+            raise errors.invalid(  # the portal releases the schedule first; the API refuses
+                f"The subscription is managed by the subscription schedule `{sub.schedule}`, "
+                "and updating any cancelation behavior directly is not allowed. Please update "
+                "the schedule instead.", "cancel_at_period_end")
         if changes:
             api_changes.change_items(world, sub, changes, **proration_of(p, ""))
         if "cancel_at_period_end" in p:
@@ -204,13 +208,6 @@ def proration_of(p: dict[str, Any], prefix: str) -> dict[str, Any]:
 
 
 ROUTES = (
-    # Schedules (what the portal's scheduled downgrades create) are served as the World holds
-    # them: an empty list and Stripe's 404 until it models them.
-    Route.sdk("GET", "/v1/subscription_schedules",
-              lister("subscription_schedules", "/v1/subscription_schedules",
-                     "subscription_schedule", ("customer",)), honours=LIST | {"customer"}),
-    Route.sdk("GET", "/v1/subscription_schedules/{schedule}",
-              retriever("subscription_schedules", "subscription_schedule")),
     Route.sdk("POST", "/v1/subscriptions", create, stateful=True,
               honours={"customer", "items", "default_payment_method", "payment_behavior",
                        "metadata"}),
