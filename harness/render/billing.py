@@ -15,7 +15,7 @@ from ..versions import Era, at_least, era
 from .subscriptions import payment_method_options, render_plan, render_price
 
 
-def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any) -> dict:
+def _line(line: Any, invoice_id: str | None, currency: str, version: str, catalog: Any) -> dict:
     price = catalog.price(line.price)
     out: dict[str, Any] = {
         "id": line.id, "object": "line_item", "amount": line.amount, "currency": currency,
@@ -53,7 +53,7 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
 
 def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
     basil = era(version) >= Era.BASIL
-    lines = [_line(x, inv.id, inv.currency, version, catalog) for x in inv.lines]
+    lines = [_line(x, inv.id or None, inv.currency, version, catalog) for x in inv.lines]
     finalized = inv.status != "draft"
     out: dict[str, Any] = {
         "id": inv.id, "object": "invoice", "account_country": "US",
@@ -122,6 +122,10 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["amount_paid_off_stripe"] = 0
     if era(version) >= Era.ENDIVE:
         out["status_details"] = None
+    if getattr(inv, "upcoming", False):  # invoice.upcoming: "will not have an invoice ID"
+        del out["id"]
+        out["lines"]["url"] = (f"/v1/invoices/upcoming/lines?customer={inv.customer}"
+                               f"&subscription={inv.subscription}")
     return out
 
 

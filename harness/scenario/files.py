@@ -104,6 +104,10 @@ class Settings(_Strict):
     retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
         "smart_retries_8_in_2_weeks")
     feedback: Literal["separate_update", "same_event"] = "separate_update"
+    upcoming_renewal_days: Annotated[int, Field(ge=1, le=60)] | Literal["off"] = Field(
+        default=3,
+        description="Billing settings' 'Upcoming renewal events': invoice.upcoming this many "
+                    "days before a renewal invoice is created, or off")
 
 
 class CardDeclines(_Strict):

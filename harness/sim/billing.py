@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from .lines import line_description
 from .objects import Invoice, InvoiceItem, InvoiceLine, Subscription
 
 if TYPE_CHECKING:
@@ -96,10 +97,8 @@ class BillingVerbs:
                 name = self.catalog.products[price.product]
                 lines.append(InvoiceLine(
                     id=self.ids.new("il"), amount=0 if trial else price.unit_amount * item.quantity,
-                    # Stripe writes a multiplication sign here (captured line descriptions).
                     description=f"Trial period for {name}" if trial else
-                    f"{item.quantity} × {name}"  # noqa: RUF001
-                    f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
+                    line_description(item.quantity, price, name),
                     period_start=item.current_period_start, period_end=item.current_period_end,
                     price=item.price, quantity=item.quantity, proration=False,
                     subscription=sub.id, subscription_item=item.id,

@@ -78,7 +78,9 @@ class Simulator:
         self.world = World(self.catalog, self.api_version, seed=self.seed,
                            billing_mode=self.billing_mode, policy=self.policy,
                            retry_days=RETRY_SCHEDULES[settings.retry_schedule],
-                           feedback=settings.feedback, portal=portal, **extra)
+                           feedback=settings.feedback, portal=portal,
+                           upcoming_renewal_days=None if settings.upcoming_renewal_days == "off"
+                           else settings.upcoming_renewal_days, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:

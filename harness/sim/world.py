@@ -46,6 +46,7 @@ from .payments import (
 from .portal import PortalVerbs
 from .portal_config import PortalConfiguration
 from .seats import SeatVerbs, TrialVerbs
+from .upcoming import DEFAULT_UPCOMING_RENEWAL_DAYS, UpcomingVerbs
 
 TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
@@ -117,7 +118,7 @@ class SimEvent:
 
 @dataclass
 class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
-            TrialVerbs):
+            TrialVerbs, UpcomingVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -130,6 +131,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     portal: PortalConfiguration | None = None  # None: the portal offers every verb
     customer_portals: dict[str, PortalConfiguration] = field(default_factory=dict)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    upcoming_renewal_days: int | None = DEFAULT_UPCOMING_RENEWAL_DAYS  # None: no invoice.upcoming
+    upcoming_sent: dict[str, int] = field(default_factory=dict)  # sub id -> period end previewed
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -284,6 +287,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
                     and not sub.trial_will_end_sent):
                 candidates.append((max(sub.trial_end - TRIAL_WILL_END_NOTICE, sub.created), order,
                                    lambda s=sub: self._trial_will_end(s)))
+            if (upcoming := self._upcoming_due(sub)) is not None:
+                candidates.append((upcoming, order, lambda s=sub: self._send_upcoming(s)))
             if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
                 candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
             elif sub.status in ("active", "past_due", "trialing"):

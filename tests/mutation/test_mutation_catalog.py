@@ -48,6 +48,7 @@ CAUGHT_BY: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "ignores_quantity": ("state.quantity", None),
     "paid_on_payment_action_required": ("invoices.unpaid_recorded", None),
     "ends_trial_on_trial_will_end": ("state.plan", None),
+    "renews_on_invoice_upcoming": ("state.current_period_end", None),
     "portal_customer_from_request": ("portal.wrong_customer", None),
     "portal_return_url_from_request": ("portal.return_url", None),
     "portal_no_customer_check": ("portal.no_customer", None),
