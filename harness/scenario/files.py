@@ -178,6 +178,7 @@ class Scenario(_Strict):
         default=None, description="a built-in configuration's name, a file (JSON, YAML, TOML) "
                                   "relative to the scenario, or Stripe's object inline")
     _source: str | None = PrivateAttr(default=None)
+    _unsupported: dict[str, str] = PrivateAttr(default_factory=dict)  # version -> why not
 
     @property
     def source(self) -> str:
@@ -229,6 +230,8 @@ class Scenario(_Strict):
 
     def supports(self, api_version: str, billing_mode: str) -> str | None:
         """None when the scenario can run here, else why not."""
+        if why := self._unsupported.get(api_version):
+            return why
         need = self.requires.get("min_api_version")
         if need and api_version[:10] < need:
             return f"needs API version {need} or later"
@@ -236,6 +239,11 @@ class Scenario(_Strict):
         if mode and mode != billing_mode:
             return f"needs {mode} billing mode"
         return None
+
+    def mark_unsupported(self, api_version: str, why: str) -> None:
+        """Found by playing it: the scenario cannot run at this version (e.g. its portal
+        configuration does not offer a step), so a matrix skips it there."""
+        self._unsupported = {**self._unsupported, api_version: why}
 
     def _repr_markdown_(self) -> str:
         rows = "\n".join(f"| {i + 1} | `{step_name(s)}` | {step_summary(s)} |"
