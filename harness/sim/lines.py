@@ -3,7 +3,7 @@
 "1 × Basic (at $10.00 / month)": the quantity, a multiplication sign, the product, then the unit
 price per interval, as the captured basil invoice shows ("1 × … (a R$ 29.90 / month)" in its
 customer's Portuguese locale); English and the currency's symbol here.
-"""
+"""  # noqa: RUF002 - Stripe writes a multiplication sign
 
 from __future__ import annotations
 

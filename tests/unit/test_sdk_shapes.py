@@ -159,7 +159,8 @@ def test_every_required_sdk_field_is_rendered(name: str) -> None:
 def _upcoming_without_id(obj: dict[str, Any], key: str) -> bool:
     """The SDK types Invoice.id as always present, yet documents that the invoice of an
     invoice.upcoming event "will not have an invoice ID" (FIDELITY.md)."""
-    return key == "id" and obj.get("object") == "invoice" and obj.get("billing_reason") == "upcoming"
+    return (key == "id" and obj.get("object") == "invoice"
+            and obj.get("billing_reason") == "upcoming")
 
 
 @pytest.mark.parametrize("name", list(CLASSES))
