@@ -104,6 +104,11 @@ class Settings(_Strict):
     retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
         "smart_retries_8_in_2_weeks")
     feedback: Literal["separate_update", "same_event"] = "separate_update"
+    portal_card_update: Literal["customer_and_subscriptions", "customer_only"] = Field(
+        default="customer_and_subscriptions",
+        description="what a card update in the portal becomes the default of: the customer "
+                    "and their live subscriptions (a subscription's own default is charged "
+                    "first), or the customer only")
     upcoming_renewal_days: Annotated[int, Field(ge=1, le=60)] | Literal["off"] = Field(
         default=3,
         description="Billing settings' 'Upcoming renewal events': invoice.upcoming this many "

@@ -79,6 +79,8 @@ class Simulator:
                            billing_mode=self.billing_mode, policy=self.policy,
                            retry_days=RETRY_SCHEDULES[settings.retry_schedule],
                            feedback=settings.feedback, portal=portal,
+                           card_update="customer" if settings.portal_card_update
+                           == "customer_only" else "subscriptions",
                            upcoming_renewal_days=None if settings.upcoming_renewal_days == "off"
                            else settings.upcoming_renewal_days, **extra)
         self.billing_mode = self.world.billing_mode

@@ -131,6 +131,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     portal: PortalConfiguration | None = None  # None: the portal offers every verb
     customer_portals: dict[str, PortalConfiguration] = field(default_factory=dict)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    card_update: str = "subscriptions"  # a portal card update: "subscriptions" or "customer"
     upcoming_renewal_days: int | None = DEFAULT_UPCOMING_RENEWAL_DAYS  # None: no invoice.upcoming
     upcoming_sent: dict[str, int] = field(default_factory=dict)  # sub id -> period end previewed
     customers: dict[str, Customer] = field(default_factory=dict)
@@ -154,6 +155,9 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         if self.billing_mode not in ("classic", "flexible"):
             raise ScenarioError(
                 f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+        if self.card_update not in ("subscriptions", "customer"):
+            raise ScenarioError(f"card_update must be subscriptions or customer, not "
+                                f"{self.card_update!r}")
         if self.feedback not in FEEDBACK_MODES:
             raise ScenarioError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, "
                                 f"not {self.feedback!r}")
