@@ -70,7 +70,8 @@ class UpcomingVerbs:
                     id=self.ids.new("il_tmp"), amount=ii.amount, description=ii.description,
                     period_start=ii.period_start, period_end=ii.period_end, price=ii.price,
                     quantity=ii.quantity, proration=ii.proration, subscription=sub.id,
-                    subscription_item=ii.subscription_item, invoice_item=ii.id))
+                    subscription_item=ii.subscription_item, invoice_item=ii.id,
+                    credited=ii.credited))
         inv = UpcomingInvoice(
             id="", customer=cust.id, customer_email=cust.email, customer_name=cust.name,
             subscription=sub.id, billing_reason="upcoming", created=sub.current_period_end,
