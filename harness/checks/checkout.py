@@ -146,10 +146,12 @@ def unreproducible_checkouts(scenario: Any) -> str | None:
 
     for step in scenario.steps:
         if isinstance(step, Checkout) and (step.card != "visa" or step.trial_days is not None
-                                           or step.quantity != 1):
+                                           or step.quantity != 1 or step.billing_mode):
             return (f"its checkout for {step.customer} needs card={step.card}, "
-                    f"trial_days={step.trial_days}, quantity={step.quantity}, which the app's "
-                    "own checkout route decides ([checkout] in the target file)")
+                    f"trial_days={step.trial_days}, quantity={step.quantity}"
+                    + (f", billing_mode={step.billing_mode}" if step.billing_mode else "")
+                    + ", which the app's own checkout route decides ([checkout] in the target "
+                    "file)")
     return None
 
 

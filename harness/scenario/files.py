@@ -47,6 +47,10 @@ class Checkout(_Strict):
     quantity: int = Field(default=1, ge=1)
     card: Literal["visa", "mastercard", "authentication_required"] = "visa"
     trial_days: int | None = Field(default=None, ge=1, description="start with a free trial")
+    billing_mode: Literal["classic", "flexible"] | None = Field(
+        default=None, description="the subscription's billing mode, as the request creating it "
+                                  "chose (its API version's default or billing_mode); default: "
+                                  "the run's")
 
 
 class SwitchPlan(_OnSubscription):

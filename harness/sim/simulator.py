@@ -142,9 +142,10 @@ class Simulator:
             if self.checkout_hook is not None:
                 self.checkout_hook(self, c, self.catalog.price(price).id)
                 return
-            w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
-                       card=step.card, client_reference_id=c.user_id,
-                       trial_days=step.trial_days)
+            with w.creating_in(step.billing_mode):
+                w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
+                           card=step.card, client_reference_id=c.user_id,
+                           trial_days=step.trial_days)
             return
         if isinstance(step, UpdatePaymentMethod):
             w.update_payment_method(self._customer(step.customer).customer_id, card=step.card)

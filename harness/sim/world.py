@@ -219,6 +219,19 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         finally:
             self.origin = saved
 
+    @contextmanager
+    def creating_in(self, billing_mode: str | None):
+        """Subscriptions created meanwhile get this billing mode (None: the run's). The mode
+        comes from the request that creates a subscription (its API version's default, or its
+        `billing_mode` parameter), not from the endpoint that receives the events."""
+        if billing_mode not in (None, "classic", "flexible"):
+            raise ScenarioError(f"billing mode must be classic or flexible, not {billing_mode!r}")
+        saved, self.billing_mode = self.billing_mode, billing_mode or self.billing_mode
+        try:
+            yield self
+        finally:
+            self.billing_mode = saved
+
     def event(self, event_id: str) -> SimEvent | None:
         for e in self.events:
             if e.id == event_id:
