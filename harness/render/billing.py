@@ -54,7 +54,9 @@ def _line(line: Any, invoice_id: str | None, currency: str, version: str, catalo
 
 def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
     basil = era(version) >= Era.BASIL
-    lines = [_line(x, inv.id or None, inv.currency, version, catalog) for x in inv.lines]
+    upcoming = getattr(inv, "upcoming", False)
+    shown_id = inv.id if not upcoming or (inv.shows_id and era(version) >= Era.CLOVER) else None
+    lines = [_line(x, shown_id, inv.currency, version, catalog) for x in inv.lines]
     finalized = inv.status != "draft"
     out: dict[str, Any] = {
         "id": inv.id, "object": "invoice", "account_country": "US",
@@ -123,8 +125,9 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["amount_paid_off_stripe"] = 0
     if era(version) >= Era.ENDIVE:
         out["status_details"] = None
-    if getattr(inv, "upcoming", False):  # invoice.upcoming: "will not have an invoice ID"
-        del out["id"]
+    if upcoming:  # invoice.upcoming: "will not have an invoice ID" (before clover, see sim)
+        if shown_id is None:
+            del out["id"]
         out["lines"]["url"] = (f"/v1/invoices/upcoming/lines?customer={inv.customer}"
                                f"&subscription={inv.subscription}")
     return out

@@ -82,7 +82,8 @@ class Simulator:
                            card_update="customer" if settings.portal_card_update
                            == "customer_only" else "subscriptions",
                            upcoming_renewal_days=None if settings.upcoming_renewal_days == "off"
-                           else settings.upcoming_renewal_days, **extra)
+                           else settings.upcoming_renewal_days,
+                           upcoming_invoice_id=settings.upcoming_invoice_id, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:

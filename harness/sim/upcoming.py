@@ -23,9 +23,12 @@ DEFAULT_UPCOMING_RENEWAL_DAYS = 3
 
 
 class UpcomingInvoice(Invoice):
-    """An invoice that does not exist yet: rendered without an `id`, its lines as `il_tmp_`."""
+    """An invoice that does not exist yet, its lines `il_tmp_`. Its `id` (`upcoming_in_…`) is
+    rendered only from 2025-09-30.clover, and only when `shows_id` (the World's
+    `upcoming_invoice_id` setting); before, the event's invoice has no `id` key."""
 
     upcoming = True
+    shows_id = True
 
 
 class UpcomingVerbs:
@@ -73,9 +76,11 @@ class UpcomingVerbs:
                     subscription_item=ii.subscription_item, invoice_item=ii.id,
                     credited=ii.credited))
         inv = UpcomingInvoice(
-            id="", customer=cust.id, customer_email=cust.email, customer_name=cust.name,
+            id=self.ids.new("upcoming_in"), customer=cust.id, customer_email=cust.email,
+            customer_name=cust.name,
             subscription=sub.id, billing_reason="upcoming", created=sub.current_period_end,
             period_start=sub.current_period_start, period_end=sub.current_period_end,
             lines=lines, currency=sub.currency, starting_balance=cust.balance,
             next_payment_attempt=sub.current_period_end + 3600)
+        inv.shows_id = self.upcoming_invoice_id == "upcoming_in_from_clover"
         self.emit("invoice.upcoming", inv, request="automatic")

@@ -133,6 +133,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     card_update: str = "subscriptions"  # a portal card update: "subscriptions" or "customer"
     upcoming_renewal_days: int | None = DEFAULT_UPCOMING_RENEWAL_DAYS  # None: no invoice.upcoming
+    upcoming_invoice_id: str = "upcoming_in_from_clover"  # or "none" (see sim.upcoming)
     upcoming_sent: dict[str, int] = field(default_factory=dict)  # sub id -> period end previewed
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
@@ -155,6 +156,9 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         if self.billing_mode not in ("classic", "flexible"):
             raise ScenarioError(
                 f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+        if self.upcoming_invoice_id not in ("upcoming_in_from_clover", "none"):
+            raise ScenarioError("upcoming_invoice_id must be upcoming_in_from_clover or none, "
+                                f"not {self.upcoming_invoice_id!r}")
         if self.card_update not in ("subscriptions", "customer"):
             raise ScenarioError(f"card_update must be subscriptions or customer, not "
                                 f"{self.card_update!r}")

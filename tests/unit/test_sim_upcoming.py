@@ -44,11 +44,16 @@ def test_invoice_upcoming_previews_the_renewal_three_days_before_without_an_id(
     assert event["created"] == end - 3 * DAY
     assert event["request"] == {"id": None, "idempotency_key": None}
     preview = event["data"]["object"]
-    assert "id" not in preview and preview["object"] == "invoice"
+    # no id before 2025-09-30.clover; from it, a preview invoice's upcoming_in_ id
+    if version >= "2025-09-30":
+        assert preview["id"].startswith("upcoming_in_")
+    else:
+        assert "id" not in preview
+    assert preview["object"] == "invoice"
     assert (preview["billing_reason"], preview["status"], preview["number"]) == (
         "upcoming", "draft", None)
     (line,) = preview["lines"]["data"]
-    assert line["id"].startswith("il_tmp_") and line["invoice"] is None
+    assert line["id"].startswith("il_tmp_") and line["invoice"] == preview.get("id")
     renewal = w.invoices[sub.latest_invoice]  # what Stripe then really bills
     assert preview["amount_due"] == renewal.amount_due == 2900
     assert (preview["period_start"], preview["period_end"]) == (
@@ -58,7 +63,7 @@ def test_invoice_upcoming_previews_the_renewal_three_days_before_without_an_id(
     assert line["description"] == renewal.lines[0].description == "1 × Pro (at $29.00 / month)"  # noqa: RUF001
     # the official package reads it as an Invoice without an id
     obj = stripe.Event.construct_from(json.loads(json.dumps(event)), "sk_test_x").data.object
-    assert isinstance(obj, stripe.Invoice) and "id" not in obj.to_dict()
+    assert isinstance(obj, stripe.Invoice) and obj.to_dict().get("id") == preview.get("id")
 
 
 def test_each_period_is_announced_once_and_pending_prorations_are_previewed() -> None:
@@ -108,3 +113,11 @@ def test_scenarios_switch_the_setting_and_the_renewal_scenario_announces_each_re
         update={"upcoming_renewal_days": "off"})})
     assert "invoice.upcoming" not in [
         e.type for s in Simulator(quiet, DEFAULT_VERSIONS[-1]).run() for e in s.events]
+
+
+def test_the_id_choice_can_leave_it_out_in_every_version() -> None:
+    w, sub = played("2026-10-28.endive", upcoming_invoice_id="none")
+    w.advance_to(sub.current_period_end)
+    (event,) = of_type(w, "invoice.upcoming", "2026-10-28.endive")
+    assert "id" not in event["data"]["object"]
+    assert event["data"]["object"]["lines"]["data"][0]["invoice"] is None
