@@ -3,8 +3,10 @@
 Stripe sends it "X number of days before a subscription is scheduled to create an invoice that
 is automatically charged", X being the account's "Upcoming renewal events" setting (Billing >
 Subscriptions and emails), and "the received Invoice object will not have an invoice ID" (the
-event's description in Stripe's SDKs). The World's `upcoming_renewal_days` is that setting
-(None: not sent); FIDELITY.md records the default and what is inferred.
+event's description in Stripe's SDKs), while from 2025-09-30.clover the SDKs type `Invoice.id`
+as always present and preview invoices carry `upcoming_in_` ids. The World's
+`upcoming_renewal_days` is that setting (None: not sent) and `upcoming_invoice_id` the choice
+about the id; FIDELITY.md records the defaults and what is inferred.
 """
 
 from __future__ import annotations
