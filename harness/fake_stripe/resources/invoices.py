@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...scenario.catalog import Price
+from ...sim.lines import line_description
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
 from ...versions import Era, era
 from .. import errors
@@ -147,7 +148,8 @@ def create_preview(call: Call) -> dict[str, Any]:
         quantity = int(over.get("quantity", item.quantity))
         lines_out.append(InvoiceLine(
             world.ids.new("il"), price.unit_amount * quantity,
-            f"{quantity} × {world.catalog.products.get(price.product, price.product)}",  # noqa: RUF001
+            line_description(quantity, price,
+                             world.catalog.products.get(price.product, price.product)),
             item.current_period_end, item.current_period_end, price_id, quantity, False,
             sub.id if sub else None, item.id))
     for ii in world.invoice_items.values():
