@@ -60,9 +60,12 @@ class Session:
             if self.concurrency > 1 and len(self.cases) > 1:
                 from .run_concurrent import run_concurrently
 
-                return run_concurrently(self.runner, self.cases, self.concurrency,
-                                        seed=self.seed, progress=progress)
-            return self.runner.run(self.cases, seed=self.seed, progress=progress)
+                report = run_concurrently(self.runner, self.cases, self.concurrency,
+                                          seed=self.seed, progress=progress)
+            else:
+                report = self.runner.run(self.cases, seed=self.seed, progress=progress)
+            report.notes.extend(approximation_notes(self.runner.fake))
+            return report
         jobs = effective_jobs(self.jobs, len(self.cases))
         if jobs == 1 or not self.options:
             return self.runner.run(self.cases, seed=self.seed, progress=progress)
@@ -279,3 +282,15 @@ def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
         yield fake
     finally:
         fake.stop()
+
+
+def approximation_notes(fake: Any) -> list[str]:
+    """One sentence per Stripe-Version the app sent that the fake answered in another shape."""
+    counts: dict[tuple[str, str], int] = {}
+    for r in getattr(fake, "approximated", ()):
+        key = (r.stripe_version.strip(), r.api_version)
+        counts[key] = counts.get(key, 0) + 1
+    return [f"the app called the Stripe API with Stripe-Version {sent} ({n} request"
+            f"{'s' if n != 1 else ''}); the fake renders {shape} onwards and answered in "
+            f"{shape}'s shape, so fields that changed between them may differ from what "
+            "Stripe sends" for (sent, shape), n in counts.items()]
