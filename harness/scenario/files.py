@@ -113,10 +113,10 @@ class Settings(_Strict):
         description="what a card update in the portal becomes the default of: the customer "
                     "and their live subscriptions (a subscription's own default is charged "
                     "first), or the customer only")
-    upcoming_invoice_id: Literal["upcoming_in_from_clover", "none"] = Field(
-        default="upcoming_in_from_clover",
-        description="the id of invoice.upcoming's invoice: none before 2025-09-30.clover and an "
-                    "upcoming_in_ id from it, or none in every version")
+    upcoming_invoice_id: Literal["none", "upcoming_in_from_clover"] = Field(
+        default="none",
+        description="the id of invoice.upcoming's invoice: none in every version (Stripe's "
+                    "event docs), or an upcoming_in_ id from 2025-09-30.clover")
     upcoming_renewal_days: Annotated[int, Field(ge=1, le=60)] | Literal["off"] = Field(
         default=3,
         description="Billing settings' 'Upcoming renewal events': invoice.upcoming this many "

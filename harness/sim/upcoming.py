@@ -26,11 +26,12 @@ DEFAULT_UPCOMING_RENEWAL_DAYS = 3
 
 class UpcomingInvoice(Invoice):
     """An invoice that does not exist yet, its lines `il_tmp_`. Its `id` (`upcoming_in_…`) is
-    rendered only from 2025-09-30.clover, and only when `shows_id` (the World's
-    `upcoming_invoice_id` setting); before, the event's invoice has no `id` key."""
+    rendered only when `shows_id` (the World's `upcoming_invoice_id` is
+    `upcoming_in_from_clover`) and from 2025-09-30.clover; otherwise the event's invoice has no
+    `id` key, as Stripe's event docs say."""
 
     upcoming = True
-    shows_id = True
+    shows_id = False
 
 
 class UpcomingVerbs:

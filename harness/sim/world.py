@@ -133,7 +133,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
     card_update: str = "subscriptions"  # a portal card update: "subscriptions" or "customer"
     upcoming_renewal_days: int | None = DEFAULT_UPCOMING_RENEWAL_DAYS  # None: no invoice.upcoming
-    upcoming_invoice_id: str = "upcoming_in_from_clover"  # or "none" (see sim.upcoming)
+    upcoming_invoice_id: str = "none"  # or "upcoming_in_from_clover" (see sim.upcoming)
     upcoming_sent: dict[str, int] = field(default_factory=dict)  # sub id -> period end previewed
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)

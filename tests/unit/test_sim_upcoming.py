@@ -44,12 +44,7 @@ def test_invoice_upcoming_previews_the_renewal_three_days_before_without_an_id(
     assert event["created"] == end - 3 * DAY
     assert event["request"] == {"id": None, "idempotency_key": None}
     preview = event["data"]["object"]
-    # no id before 2025-09-30.clover; from it, a preview invoice's upcoming_in_ id
-    if version >= "2025-09-30":
-        assert preview["id"].startswith("upcoming_in_")
-    else:
-        assert "id" not in preview
-    assert preview["object"] == "invoice"
+    assert "id" not in preview and preview["object"] == "invoice"  # "will not have an ID"
     assert (preview["billing_reason"], preview["status"], preview["number"]) == (
         "upcoming", "draft", None)
     (line,) = preview["lines"]["data"]
@@ -115,9 +110,14 @@ def test_scenarios_switch_the_setting_and_the_renewal_scenario_announces_each_re
         e.type for s in Simulator(quiet, DEFAULT_VERSIONS[-1]).run() for e in s.events]
 
 
-def test_the_id_choice_can_leave_it_out_in_every_version() -> None:
-    w, sub = played("2026-10-28.endive", upcoming_invoice_id="none")
+@pytest.mark.parametrize("version", DEFAULT_VERSIONS)
+def test_the_id_choice_gives_an_upcoming_in_id_from_clover(version: str) -> None:
+    w, sub = played(version, upcoming_invoice_id="upcoming_in_from_clover")
     w.advance_to(sub.current_period_end)
-    (event,) = of_type(w, "invoice.upcoming", "2026-10-28.endive")
-    assert "id" not in event["data"]["object"]
-    assert event["data"]["object"]["lines"]["data"][0]["invoice"] is None
+    (event,) = of_type(w, "invoice.upcoming", version)
+    preview = event["data"]["object"]
+    if version >= "2025-09-30":
+        assert preview["id"].startswith("upcoming_in_")
+        assert preview["lines"]["data"][0]["invoice"] == preview["id"]
+    else:
+        assert "id" not in preview
