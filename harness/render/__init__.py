@@ -27,7 +27,12 @@ from .customers import (
     render_portal_session,
     render_setup_intent,
 )
-from .payments import render_charge, render_invoice_payment, render_payment_intent
+from .payments import (
+    render_charge,
+    render_invoice_payment,
+    render_payment_intent,
+    render_refund,
+)
 from .subscriptions import render_subscription
 
 _RENDERERS = {
@@ -41,6 +46,7 @@ _RENDERERS = {
     "billing_portal.session": render_portal_session,
     "payment_intent": render_payment_intent,
     "charge": render_charge,
+    "refund": render_refund,
     "invoice_payment": render_invoice_payment,
     "product": render_product,
     "price": render_price_object,

@@ -104,6 +104,7 @@ class Subscription(_Snap):
     trial_start: int | None = None
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
+    description: str | None = None
     kind = "subscription"
 
     @property
@@ -229,6 +230,12 @@ class CheckoutSession(_Snap):
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: int | None = None
     customer_creation: str | None = None
+    # what the app asked Checkout to do (kept for completion and reads)
+    subscription_data: dict[str, Any] = field(default_factory=dict)
+    customer_update: dict[str, str] = field(default_factory=dict)
+    billing_address_collection: str | None = None
+    locale: str | None = None
+    customer_details: dict[str, Any] = field(default_factory=dict)  # collected at completion
     kind = "checkout.session"
 
 

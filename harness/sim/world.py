@@ -45,6 +45,7 @@ from .payments import (
 )
 from .portal import PortalVerbs
 from .portal_config import PortalConfiguration
+from .refunds import Refund
 from .seats import SeatVerbs, TrialVerbs
 from .upcoming import DEFAULT_UPCOMING_RENEWAL_DAYS, UpcomingVerbs
 
@@ -146,6 +147,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     payment_intents: dict[str, PaymentIntent] = field(default_factory=dict)
     charges: dict[str, Charge] = field(default_factory=dict)
     invoice_payments: dict[str, InvoicePayment] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
     api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
@@ -171,6 +173,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         self.origin = "portal"  # who performs customer actions: "portal" or "api"
         self._requests: dict[str, tuple[str | None, str | None]] = {}
         self._in_action = False
+        self.proration_date: int | None = None  # set while an API update prorates as of it
 
     # -- the event log -------------------------------------------------------------------------
 
