@@ -10,7 +10,8 @@ checked by the matrix only) must also be caught by the campaign alone, by a chec
 with the second column (a lost or stale event shows through whichever state field the shrunk
 flow touches, so state defects name the family), and the clean app must pass the shrunk
 example. Which examples hypothesis draws for a seed can move with the modules a process has
-imported, so a campaign that finds nothing is retried with the next seeds, up to three.
+imported, so a campaign that finds nothing is retried with the next seeds, up to five
+(invoice.upcoming, which apps ignore, takes some of the drawn faults).
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def test_fuzz_campaign_catches_the_mutant_by_its_check(mutant: str, clean) -> No
     check = CAUGHT_BY[mutant][1]
     ci = settings.get_profile("ci")
     with Session.create(mutant=mutant) as session:
-        for seed in range(3):
+        for seed in range(5):
             report = Campaign(session.runner, examples=ci.max_examples, seed=seed,
                               settings=ci).run()
             if not report.ok:
