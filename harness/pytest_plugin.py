@@ -33,6 +33,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "delayed or chaos (repeatable; default: all but chaos)")
     group.addoption("--harness-seed", type=int, default=0, metavar="N",
                     help="seed for ids and delivery plans (default 0)")
+    group.addoption("--harness-portal-configuration", action="append", default=None,
+                    metavar="[CUSTOMER=]NAME_OR_FILE",
+                    help="the billing_portal.configuration the portal uses, over the "
+                         "scenarios' own (as `portal-harness run --portal-configuration`)")
     group.addoption("--harness-allow-live-keys", action="store_true", default=False,
                     help="accept a live Stripe key (sk_live_, rk_live_) in the target file "
                          "(refused by default; the harness never needs one)")
@@ -83,6 +87,10 @@ def _matrix(config: pytest.Config) -> _Matrix:
         versions = [check_version(v) for v in config.getoption("harness_api_version") or []]
         versions = versions or list(target.api_versions or DEFAULT_VERSIONS)
         modes = config.getoption("harness_delivery") or list(DEFAULT_MODES)
+        if portal := config.getoption("harness_portal_configuration"):
+            from harness.sim.portal_override import PortalOverride
+
+            PortalOverride.parse(portal).apply(scenarios)
         for mode in modes:
             if mode not in MODES:
                 raise ConfigError(f"--harness-delivery {mode!r}: choose from {', '.join(MODES)}")
@@ -179,7 +187,8 @@ def _shared_session(config: pytest.Config) -> Any:
                 config=path,
                 scenarios=opt("harness_scenario"), api_versions=opt("harness_api_version"),
                 deliveries=opt("harness_delivery"), seed=opt("harness_seed"),
-                allow_live_keys=opt("harness_allow_live_keys"))
+                allow_live_keys=opt("harness_allow_live_keys"),
+                portal_configuration=opt("harness_portal_configuration"))
         except HarnessError as exc:
             from harness.masking import mask_text
 

@@ -84,7 +84,8 @@ class Session:
                security: bool = True, allow_live_keys: bool = False,
                clock_start: str | int | None = None, shard: str | None = None,
                jobs: int | None = 1, concurrency: int | None = 1,
-               matrix: str = "default") -> Session:
+               matrix: str = "default",
+               portal_configuration: list[str] | None = None) -> Session:
         """`shard` 'I/N' keeps the I-th of N slices of the matrix (see `run_parallel.shard`);
         `jobs` plays in-process cases in that many worker processes (None or 0: all cores);
         `concurrency` plays that many cases at once against an app over HTTP (None: the
@@ -98,12 +99,14 @@ class Session:
                    "deliveries": deliveries, "seed": seed, "billing_mode": billing_mode,
                    "catalog": catalog, "policy": policy, "mutant": mutant,
                    "security": security, "allow_live_keys": allow_live_keys,
-                   "clock_start": clock_start, "shard": shard, "matrix": matrix}
+                   "clock_start": clock_start, "shard": shard, "matrix": matrix,
+                   "portal_configuration": portal_configuration}
         stack = contextlib.ExitStack()
         try:
             session = cls._create(stack, config, scenarios, api_versions, deliveries, seed,
                                   billing_mode, catalog, policy, mutant, security,
-                                  allow_live_keys, clock_start, concurrency)
+                                  allow_live_keys, clock_start, concurrency,
+                                  portal_configuration)
             if billing_mode is None:
                 session.cases += crossed_cases(session.cases, matrix)
             session.cases = take_shard(session.cases, shard)
@@ -121,7 +124,8 @@ class Session:
                 catalog_path: str | None, policy: str | None, mutant: str | None,
                 security: bool, allow_live_keys: bool = False,
                 clock_start: str | int | None = None,
-                concurrency: int | None = 1) -> Session:
+                concurrency: int | None = 1,
+                portal_configuration: list[str] | None = None) -> Session:
         from .sim.world import START_TIME
         from .targets.clock import resolve_start
 
@@ -173,6 +177,11 @@ class Session:
             fake = FakeStripe(World(catalog, DEFAULT_VERSIONS[0]))
         chosen: list[Scenario] = ([get_scenario(s) for s in scenarios] if scenarios
                                   else list_scenarios())
+        if portal_configuration:  # the command line's portal over the scenarios' own
+            from .sim.portal_override import PortalOverride, mark_unoffered
+
+            chosen = PortalOverride.parse(portal_configuration).apply(chosen)
+            mark_unoffered(chosen, versions or list(DEFAULT_VERSIONS), catalog, billing_mode)
         runner = Runner(target, catalog, webhook_secret=secret,
                         policy=AccessPolicy(policy or "not_ended"),
                         enabled_events=enabled_events, check_security=security, fake=fake)
@@ -185,6 +194,7 @@ class Session:
             prefix += f" --catalog {catalog_path}"
         if policy:
             prefix += f" --policy {policy}"
+        prefix += "".join(f" --portal-configuration {p}" for p in portal_configuration or [])
         runner.replay_prefix = prefix
         cases = [Case(sc, v, d, seed=seed, billing_mode=billing_mode, clock_start=start)
                  for sc in chosen for v in (versions or DEFAULT_VERSIONS) for d in modes]
@@ -202,7 +212,8 @@ class Session:
                           clock_start=getattr(args, "clock_start", None),
                           shard=getattr(args, "shard", None), jobs=getattr(args, "jobs", 1),
                           concurrency=getattr(args, "concurrency", 1),
-                          matrix=getattr(args, "matrix", None) or "default")
+                          matrix=getattr(args, "matrix", None) or "default",
+                          portal_configuration=getattr(args, "portal_configuration", None))
 
 
 def _concurrency(wanted: int | None, spec: Any) -> int:

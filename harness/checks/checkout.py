@@ -181,6 +181,10 @@ def unreproducible_checkouts(scenario: Any, spec: Any = None) -> str | None:
     for step in scenario.steps:
         if not isinstance(step, Checkout):
             continue
+        if step.billing_mode:  # the app's own Checkout session decides the billing mode
+            return (f"its checkout for {step.customer} needs billing_mode="
+                    f"{step.billing_mode}, which the app's own checkout route decides "
+                    "([checkout] in the target file)")
         trial = step.trial_days is not None and not (spec and asks_for(spec, "trial_days"))
         seats = step.quantity != 1 and not (spec and asks_for(spec, "quantity"))
         if step.card not in CARD_NUMBERS or trial or seats:

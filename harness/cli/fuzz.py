@@ -44,6 +44,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
     f.add_argument("--allow-live-keys", action="store_true",
                    help="accept a live Stripe key (sk_live_, rk_live_) in the target file; "
                         "refused by default, the harness never needs one")
+    from .main import portal_configuration_arg
+
+    portal_configuration_arg(f)
     common_sim(f)
     f.set_defaults(func=cmd_fuzz)
 
@@ -61,7 +64,9 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
                              api_versions=args.api_version, deliveries=["in_order"],
                              seed=args.seed, billing_mode=args.billing_mode,
                              catalog=args.catalog, policy=args.policy, mutant=args.mutant,
-                             security=False, allow_live_keys=args.allow_live_keys)
+                             security=False, allow_live_keys=args.allow_live_keys,
+                             portal_configuration=args.portal_configuration if args.scenario
+                             else None)
     with session:
         runner = session.runner
         versions = list(dict.fromkeys(c.api_version for c in session.cases))
@@ -72,7 +77,7 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
             billing_mode=args.billing_mode, max_actions=args.max_actions,
             customers=("alice", "bob", "carol")[:args.customers],
             command=runner.replay_prefix.replace("portal-harness run", "portal-harness fuzz", 1),
-            options=_options(args))
+            options=_options(args), portal=_portal(args))
         if args.reproduce:
             report = campaign.reproduce(args.reproduce)
         else:
@@ -85,9 +90,26 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _portal(args: argparse.Namespace) -> Any:
+    if not args.portal_configuration or args.scenario:
+        return None  # --scenario files: the session already put the configurations in place
+    from ..sim.portal_override import PortalOverride
+
+    portal = PortalOverride.parse(args.portal_configuration)
+    names = ("alice", "bob", "carol")[:args.customers]
+    if unknown := sorted(set(portal.per_customer) - set(names)):
+        from ..errors import ConfigError
+
+        raise ConfigError(f"--portal-configuration: generated flows have the customers "
+                          f"{', '.join(names)}, not {', '.join(unknown)}")
+    return portal
+
+
 def _options(args: argparse.Namespace) -> str:
     words = [f"--scenario {s}" for s in args.scenario or []]
     words += [f"--api-version {v}" for v in args.api_version or []]
+    if not args.scenario:  # with --scenario the session's replay words carry them
+        words += [f"--portal-configuration {p}" for p in args.portal_configuration or []]
     if args.billing_mode:
         words.append(f"--billing-mode {args.billing_mode}")
     if args.max_actions != 12:

@@ -101,7 +101,17 @@ def _matrix_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--clock-start", metavar="WHEN",
                    help="the virtual clock's start: fixed (default: 2026-01-01T09:00:00Z), now, "
                         "a unix time or an ISO time; overrides [clock].start")
+    portal_configuration_arg(p)
     _common_sim(p)
+
+
+def portal_configuration_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--portal-configuration", action="append", metavar="[CUSTOMER=]NAME_OR_FILE",
+                   help="the billing_portal.configuration the portal uses, over the scenarios' "
+                        "own: a built-in name or Stripe's object as JSON, YAML or TOML; "
+                        "CUSTOMER=... for one scenario customer (repeatable), as apps route "
+                        "customer types to different configurations; scenarios with a step it "
+                        "does not offer are skipped")
 
 
 if __name__ == "__main__":  # pragma: no cover

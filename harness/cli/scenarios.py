@@ -23,6 +23,9 @@ def register(sub: argparse._SubParsersAction, matrix_args: Callable,
                    help="the virtual clock's start: fixed (default), now, a unix or ISO time")
     e.add_argument("--api-version", default=DEFAULT_VERSIONS[-1], metavar="V",
                    help=f"the endpoint's API version (default {DEFAULT_VERSIONS[-1]})")
+    from .main import portal_configuration_arg
+
+    portal_configuration_arg(e)
     common_sim(e)
     e.set_defaults(func=cmd_events)
 
@@ -47,7 +50,12 @@ def cmd_events(args: argparse.Namespace) -> int:
     catalog = load_catalog(args.catalog) if args.catalog else default_catalog()
     from ..targets.clock import resolve_start
 
-    sim = Simulator(get_scenario(args.scenario), args.api_version, catalog,
+    scenario = get_scenario(args.scenario)
+    if args.portal_configuration:
+        from ..sim.portal_override import PortalOverride
+
+        scenario = PortalOverride.parse(args.portal_configuration).apply([scenario])[0]
+    sim = Simulator(scenario, args.api_version, catalog,
                     billing_mode=args.billing_mode, seed=args.seed,
                     start=resolve_start(args.clock_start))
     payloads = [Event.from_sim(e, args.api_version, catalog).payload

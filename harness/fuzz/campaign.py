@@ -169,13 +169,15 @@ class Campaign:
     settings: Any = None
     command: str = "portal-harness fuzz"  # the words that choose the target (--mutant, --config)
     options: str = ""  # the words that choose scenarios, versions and billing mode
+    portal: Any = None  # a PortalOverride: the portal configurations generated flows play under
 
     def strategy(self) -> Any:
         return strategies.cases(
             scenarios_from=self.scenarios, versions=tuple(self.api_versions),
             modes=(self.billing_mode,) if self.billing_mode else None,
             catalog=self.runner.catalog, enabled_events=self.runner.enabled_events,
-            customers=self.customers, max_actions=self.max_actions, seed=self.seed)
+            customers=self.customers, max_actions=self.max_actions, seed=self.seed,
+            portal=self.portal)
 
     def campaign_command(self) -> str:
         parts = [self.command, self.options, f"--seed {self.seed}", f"--examples {self.examples}"]
@@ -357,7 +359,7 @@ def encode_case(case: Case) -> str:
         "v": case.api_version, "b": case.billing_mode, "s": case.seed, "n": sc.name,
         "c": [c.model_dump(exclude_none=True) for c in sc.customers],
         "t": [{step_name(s): s.model_dump(exclude_defaults=True)} for s in sc.steps],
-        "r": sc.requires or None,
+        "r": sc.requires or None, "g": sc.portal_configuration,
         "p": [[p.event if p.fate == "deliver" else [p.event, p.fate] for p in seg]
               for seg in (case.schedule.segments if case.schedule else [])],
     }
@@ -377,7 +379,8 @@ def decode_case(blob: str) -> Case:
         data = json.loads(raw)
         scenario = Scenario.model_validate({
             "name": data["n"], "description": "a fuzzed example", "customers": data["c"],
-            "steps": data["t"], "requires": data.get("r") or {}})
+            "steps": data["t"], "requires": data.get("r") or {},
+            "portal_configuration": data.get("g")})
         segments = [[Planned(*p) if isinstance(p, list) else Planned(p) for p in seg]
                     for seg in data["p"]]
         version = check_version(data["v"])

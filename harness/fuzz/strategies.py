@@ -105,7 +105,7 @@ def _move_lists(max_actions: int) -> st.SearchStrategy[list[tuple[int, int, int,
 @st.composite
 def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: str | None = None,
               *, customers: Sequence[str] = ("alice",), catalog: Catalog | None = None,
-              max_actions: int = 12) -> Scenario:
+              max_actions: int = 12, portal: Any = None) -> Scenario:
     """Valid portal flows: each customer checks out, then up to `max_actions` steps, then a check.
 
     A state machine over a simulated World picks each step among the moves the current state
@@ -115,7 +115,8 @@ def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: 
     deleting any step while shrinking leaves a valid flow. Steps between two advances share one
     second, and that is the common case; each advance is preceded by a checkpoint, since Stripe
     delivers within seconds, not days. Shrinks toward fewer actions, the first customer, the
-    first price, and a cancellation at period end.
+    first price, and a cancellation at period end. `portal` (a `PortalOverride`) sets the
+    portal configurations the flow plays under, so only steps they offer are drawn.
     """
     catalog = catalog or default_catalog()
     names = list(customers)
@@ -123,7 +124,7 @@ def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: 
     opening = [{"checkout": {"customer": who, "price": prices[draw(st.integers(
         0, len(prices) - 1))]}} for who in names]
     wanted = draw(_move_lists(max_actions))
-    steps = _play(opening, wanted, names, api_version, billing_mode, catalog)
+    steps = _play(opening, wanted, names, api_version, billing_mode, catalog, portal)
     numbered, n = [], 0
     for raw in steps:
         if "checkpoint" in raw:
@@ -131,17 +132,18 @@ def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: 
             raw = {"checkpoint": {"name": f"cp{n}"}}
         numbered.append(raw)
     numbered.append({"checkpoint": {"name": "end"}})
-    return Scenario.model_validate({
+    flow = Scenario.model_validate({
         "name": "fuzzed",
         "description": "A portal flow drawn by harness.fuzz.strategies.scenarios().",
         "customers": names, "steps": numbered})
+    return portal.apply_one(flow) if portal is not None else flow
 
 
 def _play(opening: list[dict[str, Any]], moves: Sequence[tuple[int, int, int, int]],
           customers: Sequence[str], api_version: str, billing_mode: str | None,
-          catalog: Catalog) -> list[dict[str, Any]]:
+          catalog: Catalog, portal: Any = None) -> list[dict[str, Any]]:
     """Turn drawn moves into the steps a World accepts, in order."""
-    machine = _PortalMachine(customers, api_version, billing_mode, catalog)
+    machine = _PortalMachine(customers, api_version, billing_mode, catalog, portal)
     prices = tuple(catalog.prices)
     for raw in opening:
         machine.attempt(raw)
@@ -183,10 +185,12 @@ class _PortalMachine:
     """The portal's state: a World played step by step, with the moves each state allows."""
 
     def __init__(self, customers: Sequence[str], api_version: str, billing_mode: str | None,
-                 catalog: Catalog) -> None:
+                 catalog: Catalog, portal: Any = None) -> None:
         probe = Scenario.model_validate({
             "name": "probe", "description": "steps being tried", "customers": list(customers),
             "steps": [{"checkpoint": "probe"}]})
+        if portal is not None:
+            probe = portal.apply_one(probe)
         self.sim = Simulator(probe, api_version, catalog, billing_mode=billing_mode)
         self.kept: list[dict[str, Any]] = []
 
@@ -360,7 +364,7 @@ def cases(draw: st.DrawFn, *, scenarios_from: Sequence[Scenario] | None = None,
           versions: Sequence[str] = DEFAULT_VERSIONS,
           modes: Sequence[str | None] | None = None, catalog: Catalog | None = None,
           enabled_events: list[str] | None = None, customers: Sequence[str] = ("alice",),
-          max_actions: int = 12, seed: int = 0) -> Case:
+          max_actions: int = 12, seed: int = 0, portal: Any = None) -> Case:
     """Fuzz cases for `Runner.run_case`: an API version, a billing mode, a scenario (drawn from
     `scenarios_from`, or a generated portal flow) and an explicit delivery plan over its events.
 
@@ -378,7 +382,7 @@ def cases(draw: st.DrawFn, *, scenarios_from: Sequence[Scenario] | None = None,
         scenario = draw(st.sampled_from(usable))
     else:
         scenario = draw(scenarios(version, mode, customers=customers, catalog=catalog,
-                                  max_actions=max_actions))
+                                  max_actions=max_actions, portal=portal))
     shape = events_by_segment(scenario, version, mode, catalog=catalog,
                               enabled_events=enabled_events)
     schedule = draw(delivery_plans(shape))

@@ -15,7 +15,7 @@ from ..versions import Era, at_least, era
 from .subscriptions import payment_method_options, render_plan, render_price
 
 
-def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any) -> dict:
+def _line(line: Any, invoice_id: str | None, currency: str, version: str, catalog: Any) -> dict:
     price = catalog.price(line.price)
     out: dict[str, Any] = {
         "id": line.id, "object": "line_item", "amount": line.amount, "currency": currency,
@@ -28,7 +28,7 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
         out["quantity_decimal"] = str(line.quantity)
     if era(version) >= Era.BASIL:
         details = {"invoice_item": line.invoice_item, "proration": line.proration,
-                   "proration_details": {"credited_items": None},
+                   "proration_details": {"credited_items": _credited_line(line)},
                    "subscription": line.subscription, "subscription_item": line.subscription_item}
         out["parent"] = {"invoice_item_details": None, "subscription_item_details": details,
                          "type": "subscription_item_details"}
@@ -42,7 +42,8 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
         out.update({
             "amount_excluding_tax": line.amount, "invoice_item": line.invoice_item,
             "plan": render_plan(price, version), "price": render_price(price, version),
-            "proration": line.proration, "proration_details": {"credited_items": None},
+            "proration": line.proration,
+            "proration_details": {"credited_items": _credited_line(line)},
             "subscription": line.subscription, "subscription_item": line.subscription_item,
             "tax_amounts": [], "tax_rates": [],
             "type": "invoiceitem" if line.invoice_item else "subscription",
@@ -53,7 +54,9 @@ def _line(line: Any, invoice_id: str, currency: str, version: str, catalog: Any)
 
 def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
     basil = era(version) >= Era.BASIL
-    lines = [_line(x, inv.id, inv.currency, version, catalog) for x in inv.lines]
+    upcoming = getattr(inv, "upcoming", False)
+    shown_id = inv.id if not upcoming or (inv.shows_id and era(version) >= Era.CLOVER) else None
+    lines = [_line(x, shown_id, inv.currency, version, catalog) for x in inv.lines]
     finalized = inv.status != "draft"
     out: dict[str, Any] = {
         "id": inv.id, "object": "invoice", "account_country": "US",
@@ -122,6 +125,11 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["amount_paid_off_stripe"] = 0
     if era(version) >= Era.ENDIVE:
         out["status_details"] = None
+    if upcoming:  # invoice.upcoming: "will not have an invoice ID" (before clover, see sim)
+        if shown_id is None:
+            del out["id"]
+        out["lines"]["url"] = (f"/v1/invoices/upcoming/lines?customer={inv.customer}"
+                               f"&subscription={inv.subscription}")
     return out
 
 
@@ -147,7 +155,8 @@ def render_invoice_item(ii: Any, version: str, catalog: Any) -> dict[str, Any]:
                     "unit_amount_decimal": str(price.unit_amount)})
     if era(version) >= Era.CLOVER:
         out["net_amount"] = ii.amount
-        out["proration_details"] = {"discount_amounts": []}
+        out["proration_details"] = {"credited_items": _credited_item(ii),
+                                    "discount_amounts": []}
     if at_least(version, "2025-12-15"):
         out["customer_account"] = None
     if at_least(version, "2026-08-26"):
@@ -164,3 +173,22 @@ def _webhooks_delivered_at(inv: Any) -> int | None:
     if inv.finalized_at is not None and inv.finalized_at > inv.created:
         return inv.created
     return None
+
+
+def _credited_line(line: Any) -> dict[str, Any] | None:
+    """A credit proration line names the invoice line it credits (an invoiced debit only)."""
+    credited = getattr(line, "credited", None)
+    return dict(credited) if credited and "invoice" in credited else None
+
+
+def _credited_item(ii: Any) -> dict[str, Any] | None:
+    """An invoice item's `credited_items`: a pending debit by its id, an invoiced one by its
+    invoice and lines."""
+    credited = getattr(ii, "credited", None)
+    if not credited:
+        return None
+    if "invoice_item" in credited:
+        return {"invoice_item": credited["invoice_item"], "invoice_line_item_details": None,
+                "type": "invoice_item"}
+    return {"invoice_item": None, "invoice_line_item_details": dict(credited),
+            "type": "invoice_line_items"}

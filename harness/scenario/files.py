@@ -47,6 +47,10 @@ class Checkout(_Strict):
     quantity: int = Field(default=1, ge=1)
     card: Literal["visa", "mastercard", "authentication_required"] = "visa"
     trial_days: int | None = Field(default=None, ge=1, description="start with a free trial")
+    billing_mode: Literal["classic", "flexible"] | None = Field(
+        default=None, description="the subscription's billing mode, as the request creating it "
+                                  "chose (its API version's default or billing_mode); default: "
+                                  "the run's")
 
 
 class SwitchPlan(_OnSubscription):
@@ -108,6 +112,19 @@ class Settings(_Strict):
     retry_schedule: Literal["smart_retries_8_in_2_weeks", "custom_3_5_7"] = (
         "smart_retries_8_in_2_weeks")
     feedback: Literal["separate_update", "same_event"] = "separate_update"
+    portal_card_update: Literal["customer_and_subscriptions", "customer_only"] = Field(
+        default="customer_and_subscriptions",
+        description="what a card update in the portal becomes the default of: the customer "
+                    "and their live subscriptions (a subscription's own default is charged "
+                    "first), or the customer only")
+    upcoming_invoice_id: Literal["none", "upcoming_in_from_clover"] = Field(
+        default="none",
+        description="the id of invoice.upcoming's invoice: none in every version (Stripe's "
+                    "event docs), or an upcoming_in_ id from 2025-09-30.clover")
+    upcoming_renewal_days: Annotated[int, Field(ge=1, le=60)] | Literal["off"] = Field(
+        default=3,
+        description="Billing settings' 'Upcoming renewal events': invoice.upcoming this many "
+                    "days before a renewal invoice is created, or off")
 
 
 class CardDeclines(_Strict):
@@ -179,6 +196,7 @@ class Scenario(_Strict):
         default=None, description="a built-in configuration's name, a file (JSON, YAML, TOML) "
                                   "relative to the scenario, or Stripe's object inline")
     _source: str | None = PrivateAttr(default=None)
+    _unsupported: dict[str, str] = PrivateAttr(default_factory=dict)  # version -> why not
 
     @property
     def source(self) -> str:
@@ -230,6 +248,8 @@ class Scenario(_Strict):
 
     def supports(self, api_version: str, billing_mode: str) -> str | None:
         """None when the scenario can run here, else why not."""
+        if why := self._unsupported.get(api_version):
+            return why
         need = self.requires.get("min_api_version")
         if need and api_version[:10] < need:
             return f"needs API version {need} or later"
@@ -237,6 +257,11 @@ class Scenario(_Strict):
         if mode and mode != billing_mode:
             return f"needs {mode} billing mode"
         return None
+
+    def mark_unsupported(self, api_version: str, why: str) -> None:
+        """Found by playing it: the scenario cannot run at this version (e.g. its portal
+        configuration does not offer a step), so a matrix skips it there."""
+        self._unsupported = {**self._unsupported, api_version: why}
 
     def _repr_markdown_(self) -> str:
         rows = "\n".join(f"| {i + 1} | `{step_name(s)}` | {step_summary(s)} |"

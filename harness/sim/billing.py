@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
+from .lines import credited_items, line_description, proration_description
 from .objects import Invoice, InvoiceItem, InvoiceLine, Subscription
 
 if TYPE_CHECKING:
@@ -96,10 +97,8 @@ class BillingVerbs:
                 name = self.catalog.products[price.product]
                 lines.append(InvoiceLine(
                     id=self.ids.new("il"), amount=0 if trial else price.unit_amount * item.quantity,
-                    # Stripe writes a multiplication sign here (captured line descriptions).
                     description=f"Trial period for {name}" if trial else
-                    f"{item.quantity} × {name}"  # noqa: RUF001
-                    f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
+                    line_description(item.quantity, price, name),
                     period_start=item.current_period_start, period_end=item.current_period_end,
                     price=item.price, quantity=item.quantity, proration=False,
                     subscription=sub.id, subscription_item=item.id,
@@ -112,6 +111,7 @@ class BillingVerbs:
                     period_start=ii.period_start, period_end=ii.period_end, price=ii.price,
                     quantity=ii.quantity, proration=ii.proration, subscription=sub.id,
                     subscription_item=ii.subscription_item, invoice_item=ii.id,
+                    credited=ii.credited,
                 ))
         inv = Invoice(
             id=inv_id, customer=cust.id, customer_email=cust.email, customer_name=cust.name,
@@ -302,16 +302,12 @@ class BillingVerbs:
             name = self.catalog.products[price.product]
             ii = InvoiceItem(
                 id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,
-                date=self.now, description=f"{word} time on {quantity} × {name} after "  # noqa: RUF001
-                f"{_date(at)}", period_start=at, period_end=end, price=price_id,
+                date=self.now, description=proration_description(word, quantity, name, at),
+                period_start=at, period_end=end, price=price_id,
                 quantity=quantity, proration=True, subscription=sub.id, subscription_item=item_id,
+                credited=credited_items(self, sub, item_id, price_id) if amount < 0 else None,
             )
             self.invoice_items[ii.id] = ii
             items.append(ii)
         return items
 
-
-def _date(ts: int) -> str:
-    import datetime as dt
-
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%d %b %Y")

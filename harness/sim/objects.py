@@ -140,6 +140,7 @@ class InvoiceLine(_Snap):
     subscription: str | None
     subscription_item: str | None
     invoice_item: str | None = None
+    credited: dict[str, Any] | None = None  # a credit proration's debit (sim.lines)
 
 
 @dataclass
@@ -158,6 +159,7 @@ class InvoiceItem(_Snap):
     subscription: str | None
     subscription_item: str | None
     invoice: str | None = None
+    credited: dict[str, Any] | None = None  # a credit proration's debit (sim.lines)
     kind = "invoiceitem"
 
 

@@ -337,7 +337,7 @@ class PortalVerbs:
         before = cust.snapshot()
         cust.default_payment_method = pm.id
         self.emit("customer.updated", cust, before=before)
-        for sub in self.subscriptions_of(cust.id):
+        for sub in self.subscriptions_of(cust.id) if self.card_update == "subscriptions" else ():
             if not sub.ended and sub.default_payment_method not in (None, pm.id):
                 self._update_sub(sub, lambda s=sub: setattr(s, "default_payment_method", pm.id))
 

@@ -78,7 +78,12 @@ class Simulator:
         self.world = World(self.catalog, self.api_version, seed=self.seed,
                            billing_mode=self.billing_mode, policy=self.policy,
                            retry_days=RETRY_SCHEDULES[settings.retry_schedule],
-                           feedback=settings.feedback, portal=portal, **extra)
+                           feedback=settings.feedback, portal=portal,
+                           card_update="customer" if settings.portal_card_update
+                           == "customer_only" else "subscriptions",
+                           upcoming_renewal_days=None if settings.upcoming_renewal_days == "off"
+                           else settings.upcoming_renewal_days,
+                           upcoming_invoice_id=settings.upcoming_invoice_id, **extra)
         self.billing_mode = self.world.billing_mode
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
@@ -139,9 +144,10 @@ class Simulator:
                 self.checkout_hook(self, c, self.catalog.price(price).id, card=step.card,
                                    quantity=step.quantity, trial_days=step.trial_days)
                 return
-            w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
-                       card=step.card, client_reference_id=c.user_id,
-                       trial_days=step.trial_days)
+            with w.creating_in(step.billing_mode):
+                w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
+                           card=step.card, client_reference_id=c.user_id,
+                           trial_days=step.trial_days)
             return
         if isinstance(step, UpdatePaymentMethod):
             w.update_payment_method(self._customer(step.customer).customer_id, card=step.card)

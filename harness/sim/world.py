@@ -48,6 +48,7 @@ from .portal_config import PortalConfiguration
 from .refunds import Refund
 from .schedules import ScheduleVerbs
 from .seats import SeatVerbs, TrialVerbs
+from .upcoming import DEFAULT_UPCOMING_RENEWAL_DAYS, UpcomingVerbs
 
 TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
 START_TIME = 1767258000  # 2026-01-01 09:00:00 UTC: the virtual clock's default start
@@ -119,7 +120,7 @@ class SimEvent:
 
 @dataclass
 class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
-            TrialVerbs, ScheduleVerbs):
+            TrialVerbs, ScheduleVerbs, UpcomingVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -132,6 +133,10 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     portal: PortalConfiguration | None = None  # None: the portal offers every verb
     customer_portals: dict[str, PortalConfiguration] = field(default_factory=dict)
     policy: AccessPolicy = AccessPolicy.NOT_ENDED
+    card_update: str = "subscriptions"  # a portal card update: "subscriptions" or "customer"
+    upcoming_renewal_days: int | None = DEFAULT_UPCOMING_RENEWAL_DAYS  # None: no invoice.upcoming
+    upcoming_invoice_id: str = "none"  # or "upcoming_in_from_clover" (see sim.upcoming)
+    upcoming_sent: dict[str, int] = field(default_factory=dict)  # sub id -> period end previewed
     customers: dict[str, Customer] = field(default_factory=dict)
     payment_methods: dict[str, PaymentMethod] = field(default_factory=dict)
     subscriptions: dict[str, Subscription] = field(default_factory=dict)
@@ -155,6 +160,12 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         if self.billing_mode not in ("classic", "flexible"):
             raise ScenarioError(
                 f"billing mode must be classic or flexible, not {self.billing_mode!r}")
+        if self.upcoming_invoice_id not in ("upcoming_in_from_clover", "none"):
+            raise ScenarioError("upcoming_invoice_id must be upcoming_in_from_clover or none, "
+                                f"not {self.upcoming_invoice_id!r}")
+        if self.card_update not in ("subscriptions", "customer"):
+            raise ScenarioError(f"card_update must be subscriptions or customer, not "
+                                f"{self.card_update!r}")
         if self.feedback not in FEEDBACK_MODES:
             raise ScenarioError(f"feedback must be one of {', '.join(FEEDBACK_MODES)}, "
                                 f"not {self.feedback!r}")
@@ -216,6 +227,19 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
             yield self
         finally:
             self.origin = saved
+
+    @contextmanager
+    def creating_in(self, billing_mode: str | None):
+        """Subscriptions created meanwhile get this billing mode (None: the run's). The mode
+        comes from the request that creates a subscription (its API version's default, or its
+        `billing_mode` parameter), not from the endpoint that receives the events."""
+        if billing_mode not in (None, "classic", "flexible"):
+            raise ScenarioError(f"billing mode must be classic or flexible, not {billing_mode!r}")
+        saved, self.billing_mode = self.billing_mode, billing_mode or self.billing_mode
+        try:
+            yield self
+        finally:
+            self.billing_mode = saved
 
     def event(self, event_id: str) -> SimEvent | None:
         for e in self.events:
@@ -289,6 +313,8 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
                     and not sub.trial_will_end_sent):
                 candidates.append((max(sub.trial_end - TRIAL_WILL_END_NOTICE, sub.created), order,
                                    lambda s=sub: self._trial_will_end(s)))
+            if (upcoming := self._upcoming_due(sub)) is not None:
+                candidates.append((upcoming, order, lambda s=sub: self._send_upcoming(s)))
             if sub.cancel_at is not None and sub.cancel_at <= sub.current_period_end:
                 candidates.append((sub.cancel_at, order, lambda s=sub: self._end_scheduled(s)))
             elif sub.status in ("active", "past_due", "trialing") and sub.schedule:

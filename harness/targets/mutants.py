@@ -26,6 +26,7 @@ from harness.reference_app.db import Database as _Db
 from harness.reference_app.db import InvoiceRow, SubscriptionRow, User
 from harness.reference_app.reply import Reply
 from harness.reference_app.webhooks import Event, field, text
+from harness.targets.mutants_upcoming import upcoming_mutants
 from harness.targets.schedule_mutants import ReadsScheduledPhase
 
 
@@ -383,6 +384,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "instead of answering 404.",
         portal=_NoCustomerCheck,
     ),
+    *upcoming_mutants(Mutant),
 )
 
 

@@ -43,7 +43,8 @@ rows = []
 for version in ["2024-06-20", "2025-03-31.basil"]:
     sim = harness.Simulator(renewal, version)
     segments = sim.run()
-    updated = next(e for e in segments[1].events if e.type == "customer.subscription.updated")
+    renewed = next(s for s in segments if s.checkpoint == "first_renewal")
+    updated = next(e for e in renewed.events if e.type == "customer.subscription.updated")
     event = harness.Event.from_sim(updated, version, sim.catalog)
     subscription = event.payload["data"]["object"]
     rows.append({"API version": version, "event": event.type,
@@ -53,6 +54,29 @@ Table(rows)
 
 # %%
 EventTable.from_simulator(harness.Simulator(renewal, "2025-03-31.basil"))
+
+# %% [markdown]
+# ## The renewal announced: `invoice.upcoming`
+#
+# Three days before (the account's "Upcoming renewal events" setting; the scenario setting
+# `upcoming_renewal_days`) Stripe sends `invoice.upcoming`: the invoice the renewal will create,
+# previewed. It has no `id`, nothing is charged, and the customer may still cancel before the
+# period ends. An app that moves the period (or records a payment) on it is wrong days early.
+
+# %%
+sim = harness.Simulator(renewal, "2025-03-31.basil")
+announced = next(s for s in sim.run() if s.checkpoint == "renewal_announced")
+(upcoming,) = [harness.Event.from_sim(e, "2025-03-31.basil", sim.catalog).payload
+               for e in announced.events]
+preview = upcoming["data"]["object"]
+Table([{"event": upcoming["type"], "has an id": "id" in preview,
+        "billing_reason": preview["billing_reason"], "amount_due": preview["amount_due"],
+        "line": preview["lines"]["data"][0]["description"]}])
+
+# %%
+early = harness.Runner(harness.ReferenceTarget(mutant="renews_on_invoice_upcoming")).run_case(
+    harness.Case(renewal, "2025-03-31.basil", "in_order"))
+sorted({v.check for v in early.violations})
 
 # %% [markdown]
 # ## A failed renewal, recovered

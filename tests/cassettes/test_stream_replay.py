@@ -63,7 +63,7 @@ def test_record_then_replay_on_the_command_line(tmp_path, capsys):
     cassette = tmp_path / "some.events.json"
 
     assert main(["record", "upgrade", "-o", str(cassette)]) == 0
-    assert "upgrade (2026-10-28.endive, flexible billing, seed 0): 32 events, 3 checkpoints" in (
+    assert "upgrade (2026-10-28.endive, flexible billing, seed 0): 33 events, 3 checkpoints" in (
         capsys.readouterr().out)
     assert main(["replay", str(cassette), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)

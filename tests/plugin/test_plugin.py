@@ -10,6 +10,11 @@ from pathlib import Path
 
 import pytest
 
+# yaml is loaded before the inline sessions, which restore sys.modules after each run: a yaml
+# first imported inside one would be half torn down for the next, whose scenario files then fail
+# to parse ("could not determine a constructor for the tag None").
+import yaml  # noqa: F401
+
 import harness.pytest_plugin
 
 pytest_plugins = ["pytester"]
@@ -43,6 +48,17 @@ def test_each_case_is_an_item_and_passes_with_junit_xml(pytester):
     replay = cases[0].find("properties/property[@name='replay']").get("value")
     assert replay.endswith("--scenario upgrade --api-version 2025-03-31.basil "
                            "--delivery in_order --seed 0")
+
+
+@pytest.mark.http
+def test_cases_play_under_the_given_portal_configuration_and_skip_what_it_refuses(pytester):
+    result = run(pytester, "-v", "--harness-config", str(PYTHON_APP / "harness.toml"),
+                 "--harness-scenario", "cancel_now", "--harness-scenario", "undo_cancel",
+                 "--harness-delivery", "in_order", "--harness-portal-configuration",
+                 "cancel_immediately", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*harness::cancel_now[[]2025-03-31.basil-in_order[]] PASSED*",
+                                 "*cancels immediately, not at_period_end*"])
 
 
 @pytest.mark.http
@@ -124,6 +140,10 @@ url = "http://127.0.0.1:{{port}}/state?customer_id={{customer_id}}"
     (["--harness-config", "{good}", "--harness-api-version", "2023-10-16"],
      "2023-10-16"),
     (["--harness-config", "{good}", "--harness-scenario", "nope"], "no scenario named 'nope'"),
+    (["--harness-config", "{good}", "--harness-portal-configuration", "nope"],
+     "no portal configuration named 'nope'"),
+    (["--harness-config", "{good}", "--harness-portal-configuration", "zed=standard"],
+     "no chosen scenario has a customer named 'zed'"),
 ])
 def test_a_wrong_option_is_a_usage_error_that_names_it(pytester, args, message):
     bad = pytester.makefile(".toml", bad='[webhook]\nur = "http://x"\n[plans]\npro = ["p"]\n'

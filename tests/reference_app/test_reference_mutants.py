@@ -99,6 +99,16 @@ def _scheduled_downgrade(driver: Driver, fake_stripe):
     return driver.state(CUSTOMER)
 
 
+def _upcoming(driver: Driver, fake_stripe):
+    sub = fake_stripe.put(subscription("sub_1", CUSTOMER))
+    driver.deliver(event("customer.subscription.created", sub))
+    preview = {**invoice(CUSTOMER, "sub_1"), "billing_reason": "upcoming", "status": "draft",
+               "amount_paid": 0, "lines": {"object": "list", "data": [
+                   {"period": {"start": PERIOD_END, "end": PERIOD_END + 30 * 86400}}]}}
+    del preview["id"]  # "will not have an invoice ID"
+    return driver.deliver(event("invoice.upcoming", preview)), driver.state(CUSTOMER)
+
+
 def _portal(user_id: str, **fields: str):
     def scenario(driver: Driver, fake_stripe) -> Any:
         for sub_id, customer in (("sub_1", CUSTOMER), ("sub_bob", OTHER_CUSTOMER)):
@@ -154,6 +164,7 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     "ends_trial_on_trial_will_end": lambda d, s: _deliver_subscription(
         d, s, "customer.subscription.trial_will_end", status="trialing"),
     "reads_scheduled_phase": _scheduled_downgrade,
+    "renews_on_invoice_upcoming": _upcoming,
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),

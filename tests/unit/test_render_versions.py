@@ -284,3 +284,26 @@ def test_previous_attributes_never_name_a_key_the_rendered_object_lacks() -> Non
                         continue
                     assert prev, f"{scenario.name} {version} {e.type}: nothing changed"
                     assert set(prev) <= set(data["object"]), (scenario.name, version, e.type)
+
+
+def test_every_webhook_endpoint_version_the_sdk_lists_is_known_and_dashboard_renders_pre_basil():
+    """Audit 12: the SDK's WebhookEndpoint api_version list (from 2024-06-20) is exactly ours,
+    `2025-03-01.dashboard` included; undocumented, it renders as its date places it."""
+    from typing import get_args
+
+    from stripe.params._webhook_endpoint_create_params import WebhookEndpointCreateParams
+
+    listed = [v for arg in get_args(WebhookEndpointCreateParams.__annotations__["api_version"])
+              for v in _literals(arg) if v >= "2024-06-20"]
+    assert tuple(listed) == KNOWN_VERSIONS
+    assert era("2025-03-01.dashboard") is Era.ACACIA
+    w, sub = _world("2025-03-01.dashboard", "classic")
+    assert "current_period_end" in render(sub, "2025-03-01.dashboard", w.catalog)
+
+
+def _literals(tp) -> list[str]:
+    from typing import Literal, get_args, get_origin
+
+    if get_origin(tp) is Literal:
+        return [a for a in get_args(tp) if isinstance(a, str)]
+    return [v for a in get_args(tp) for v in _literals(a)]

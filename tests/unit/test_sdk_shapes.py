@@ -81,7 +81,8 @@ def shape_problems(value: dict[str, Any], cls: type, path: str) -> list[str]:
     problems = [f"{path}.{k}: not declared on {cls.__name__}" for k in value
                 if k not in fields and (cls.__name__, k) not in UNDECLARED_BUT_REAL]
     problems += [f"{path}.{k}: required by {cls.__name__} but not rendered"
-                 for k in sorted(required(cls) - set(value))]
+                 for k in sorted(required(cls) - set(value))
+                 if not _upcoming_without_id(value, k)]
     inner = inner_classes(cls)
     for key, child in value.items():
         where, items = f"{path}.{key}", [child]
@@ -152,8 +153,16 @@ def test_every_rendered_key_is_declared_by_the_pinned_sdk(name: str) -> None:
 @pytest.mark.parametrize("name", list(CLASSES))
 def test_every_required_sdk_field_is_rendered(name: str) -> None:
     need = required(CLASSES[name])
-    missing = {k for obj in rendered()[name] for k in need - set(obj)}
+    missing = {k for obj in rendered()[name] for k in need - set(obj)
+               if not _upcoming_without_id(obj, k)}
     assert missing == set()
+
+
+def _upcoming_without_id(obj: dict[str, Any], key: str) -> bool:
+    """From clover the SDK types Invoice.id as always present, yet Stripe's event docs say the
+    invoice of an invoice.upcoming event "will not have an invoice ID" (FIDELITY.md)."""
+    return (key == "id" and obj.get("object") == "invoice"
+            and obj.get("billing_reason") == "upcoming")
 
 
 @pytest.mark.parametrize("name", list(CLASSES))

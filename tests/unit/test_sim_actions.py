@@ -31,7 +31,9 @@ class Played:
                  price: str = "price_pro_monthly", card: str = "visa") -> None:
         self.catalog = default_catalog()
         self.version = version
-        self.world = World(self.catalog, version, seed=7, billing_mode=mode)
+        # invoice.upcoming before each renewal has its own tests (test_sim_upcoming.py)
+        self.world = World(self.catalog, version, seed=7, billing_mode=mode,
+                           upcoming_renewal_days=None)
         self.customer = self.world.create_customer("alice@example.test", "Alice")
         self.sub = self.world.checkout(self.customer.id, price, card=card)
         self.mark = len(self.world.events)

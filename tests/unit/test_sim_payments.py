@@ -19,6 +19,7 @@ ENDIVE = "2026-10-28.endive"
 
 
 def played(version: str = ENDIVE, card: str = "visa", quantity: int = 1, **kw):
+    kw.setdefault("upcoming_renewal_days", None)  # invoice.upcoming: test_sim_upcoming.py
     w = World(default_catalog(), version, seed=3, **kw)
     cust = w.create_customer("a@example.test", "A")
     sub = w.checkout(cust.id, "price_pro_monthly", card=card, quantity=quantity)
@@ -169,10 +170,13 @@ def test_a_trial_starts_trialing_with_a_zero_invoice_and_warns_three_days_before
     assert first["lines"]["data"][0]["description"].startswith("Trial period for")
     mark = len(w.events)
     w.advance_to(sub.trial_end - 1)
-    (warning,) = since(w, mark)
+    warning, upcoming = since(w, mark)
     assert warning["type"] == "customer.subscription.trial_will_end"
     assert warning["created"] == sub.trial_end - 3 * DAY
     assert warning["request"] == {"id": None, "idempotency_key": None}
+    # the first paid invoice is announced too (default: 3 days before, the same moment)
+    assert (upcoming["type"], upcoming["created"]) == ("invoice.upcoming", warning["created"])
+    assert upcoming["data"]["object"]["amount_due"] == 2900
     mark = len(w.events)
     w.advance_to(sub.trial_end + 3600)
     events = since(w, mark)

@@ -12,6 +12,7 @@ from typing import Any
 from ...scenario.catalog import Price
 from ...sim import api_changes
 from ...sim.billing import add_interval
+from ...sim.lines import line_description
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
 from ...versions import Era, era
 from .. import errors
@@ -154,8 +155,8 @@ def create_preview(call: Call) -> dict[str, Any]:
         price = world.catalog.price(item.price)
         lines_out.append(InvoiceLine(
             world.ids.new("il"), price.unit_amount * item.quantity,
-            f"{item.quantity} × {world.catalog.products.get(price.product, price.product)}"  # noqa: RUF001
-            f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
+            line_description(item.quantity, price,
+                             world.catalog.products.get(price.product, price.product)),
             item.current_period_end, add_interval(item.current_period_end, price.interval,
                                                   price.interval_count),
             item.price, item.quantity, False, sub.id if sub else None, item.id))
