@@ -27,7 +27,7 @@ from .tables import (
 )
 
 _SUB_FIELDS = ("status", "price_id", "current_period_end", "cancel_at_period_end", "paused",
-               "collection_paused", "quantity", "cancellation_feedback")
+               "collection_paused", "quantity", "cancellation_feedback", "coupon")
 
 # -- states -----------------------------------------------------------------------------------
 

@@ -275,14 +275,16 @@ class WebhookProcessor:
         """What Stripe says about the event's subscription now; the snapshot may be stale."""
         return self.fetch_subscription(text(snapshot, "id"))
 
-    def fetch_subscription(self, subscription_id: str) -> dict[str, Any]:
+    def fetch_subscription(self, subscription_id: str,
+                           expand: tuple[str, ...] = ()) -> dict[str, Any]:
         fetched = self._fetched.get()
-        if fetched is not None and subscription_id in fetched:
+        if fetched is not None and subscription_id in fetched and not expand:
             return fetched[subscription_id]  # fetched before the transaction began
         # The JSON as Stripe sent it: `retrieve(...).to_dict()` gives the same dict, but builds
         # a StripeObject tree first, which cost more than the rest of a delivery together.
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
-        data = self.client.raw_request("get", path).data
+        params = {"expand": list(expand)} if expand else {}
+        data = self.client.raw_request("get", path, **params).data
         if not isinstance(data, dict):
             raise MalformedEventError("Stripe answered a subscription that is not an object")
         return data
@@ -301,6 +303,7 @@ class WebhookProcessor:
             updated_at=self.now(),
             quantity=self.quantity(sub),
             cancellation_feedback=self.cancellation_feedback(sub),
+            coupon=self.coupon(sub),
         )
 
     def quantity(self, sub: dict[str, Any]) -> int:
@@ -312,6 +315,22 @@ class WebhookProcessor:
         details = sub.get("cancellation_details")
         value = details.get("feedback") if isinstance(details, dict) else None
         return value if isinstance(value, str) else None
+
+    def coupon(self, sub: dict[str, Any]) -> str | None:
+        # basil (2025-03-31) removed Subscription.discount; `discounts` lists discount ids in
+        # every version, fetched expanded. clover (2025-09-30) moved the discount's coupon (an
+        # object) to source.coupon (an id). docs.stripe.com/changelog/clover/2025-09-30/
+        # add-discount-source-property
+        discounts = field(sub, "discounts")
+        if not discounts:
+            return None
+        if not isinstance(discounts[0], dict):
+            sub = self.fetch_subscription(text(sub, "id"), expand=("discounts",))
+            discounts = field(sub, "discounts")
+        discount = field(discounts, 0)
+        source = discount.get("source") if isinstance(discount, dict) else None
+        coupon = field(source, "coupon") if source else field(discount, "coupon")
+        return text(coupon, "id") if isinstance(coupon, dict) else coupon
 
     def period_end(self, sub: dict[str, Any]) -> int:
         # basil (2025-03-31) removed Subscription.current_period_end; the item's period is

@@ -27,6 +27,7 @@ from .customers import (
     render_portal_session,
     render_setup_intent,
 )
+from .discounts import render_coupon, render_discount, render_promotion_code
 from .payments import render_charge, render_invoice_payment, render_payment_intent
 from .subscriptions import render_subscription
 
@@ -49,6 +50,9 @@ _RENDERERS = {
     "webhook_endpoint": render_webhook_endpoint,
     "billing_portal.configuration": render_portal_configuration,
     "balance_transaction": render_balance_transaction,
+    "coupon": render_coupon,
+    "promotion_code": render_promotion_code,
+    "discount": render_discount,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..versions import at_least
+from .discounts import customer_fields
 
 
 def render_customer(c: Any, version: str, catalog: Any) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def render_customer(c: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["individual_name"] = None
     if at_least(version, "2025-12-15"):
         out["customer_account"] = None
+    if c.discount is not None:
+        out.update(customer_fields(c, version))
     return out
 
 

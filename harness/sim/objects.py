@@ -47,6 +47,7 @@ class Customer(_Snap):
     delinquent: bool = False
     next_invoice_sequence: int = 1
     metadata: dict[str, str] = field(default_factory=dict)
+    discount: Any = None  # a customer-level Discount (harness.sim.discounts)
     kind = "customer"
 
     @property
@@ -104,6 +105,7 @@ class Subscription(_Snap):
     trial_start: int | None = None
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
+    discount: Any = None  # the subscription's Discount (harness.sim.discounts)
     kind = "subscription"
 
     @property
@@ -138,6 +140,7 @@ class InvoiceLine(_Snap):
     subscription: str | None
     subscription_item: str | None
     invoice_item: str | None = None
+    discount_amount: int = 0  # this line's share of the invoice's discount
 
 
 @dataclass
@@ -186,6 +189,7 @@ class Invoice(_Snap):
     payment_intent: str | None = None
     charge: str | None = None
     starting_balance: int = 0
+    discount: Any = None  # a snapshot of the Discount it billed (harness.sim.discounts)
     kind = "invoice"
 
     @property
@@ -193,8 +197,12 @@ class Invoice(_Snap):
         return sum(line.amount for line in self.lines)
 
     @property
+    def total_discount(self) -> int:
+        return sum(line.discount_amount for line in self.lines)
+
+    @property
     def total(self) -> int:
-        return self.subtotal
+        return self.subtotal - self.total_discount
 
     @property
     def amount_due(self) -> int:
