@@ -321,7 +321,7 @@ class WebhookProcessor:
         # every version, fetched expanded. clover (2025-09-30) moved the discount's coupon (an
         # object) to source.coupon (an id). docs.stripe.com/changelog/clover/2025-09-30/
         # add-discount-source-property
-        discounts = field(sub, "discounts")
+        discounts = sub.get("discounts")
         if not discounts:
             return None
         if not isinstance(discounts[0], dict):

@@ -27,6 +27,8 @@ from harness.reference_app.db import InvoiceRow, SubscriptionRow, User
 from harness.reference_app.reply import Reply
 from harness.reference_app.webhooks import Event, field, text
 
+from .discount_mutants import SPECS as _DISCOUNT_SPECS
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -359,6 +361,7 @@ MUTANTS: tuple[Mutant, ...] = (
         "three days early.",
         webhooks=_EndsTrialEarly,
     ),
+    *(Mutant(name, kind, what, webhooks=cls) for name, kind, what, cls in _DISCOUNT_SPECS),
     Mutant(
         "portal_customer_from_request",
         "portal_auth",

@@ -87,6 +87,27 @@ def _action_required(driver: Driver, fake_stripe):
             driver.state(CUSTOMER)["paid_invoices"])
 
 
+def _discount(coupon: str) -> dict[str, Any]:
+    # a clover discount, as the app fetches it with expand[]=discounts
+    return {"id": "di_1", "object": "discount", "customer": CUSTOMER, "end": None,
+            "source": {"coupon": coupon, "type": "coupon"}, "subscription": "sub_1"}
+
+
+def _discount_then_none(driver: Driver, fake_stripe):
+    sub = subscription("sub_1", CUSTOMER)
+    driver.deliver(event("customer.subscription.updated",
+                         fake_stripe.put({**sub, "discounts": [_discount("STAY50")]})))
+    with_coupon = driver.state(CUSTOMER)
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return with_coupon, driver.state(CUSTOMER)
+
+
+def _discounted(driver: Driver, fake_stripe):
+    sub = {**subscription("sub_1", CUSTOMER), "discounts": [_discount("WELCOME25")]}
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return driver.state(CUSTOMER)
+
+
 def _portal(user_id: str, **fields: str):
     def scenario(driver: Driver, fake_stripe) -> Any:
         for sub_id, customer in (("sub_1", CUSTOMER), ("sub_bob", OTHER_CUSTOMER)):
@@ -141,6 +162,8 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
     "paid_on_payment_action_required": _action_required,
     "ends_trial_on_trial_will_end": lambda d, s: _deliver_subscription(
         d, s, "customer.subscription.trial_will_end", status="trialing"),
+    "keeps_ended_discount": _discount_then_none,
+    "reads_subscription_discount": _discounted,
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),
