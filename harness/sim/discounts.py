@@ -182,33 +182,70 @@ class DiscountVerbs:
         if not coupon.valid or (coupon.redeem_by is not None and coupon.redeem_by <= self.now):
             raise ScenarioError(f"coupon {coupon.id!r} is no longer valid")
 
+    @action
+    def apply_discount_by_api(self: World, sub: Subscription, coupon: Coupon,
+                              promo: PromotionCode | None) -> Discount:
+        """The app's own `POST /v1/subscriptions/{id}` with `discounts` (the fake API)."""
+        self._require_live(sub, "discount")
+        if promo is not None:
+            self._check_redeemable(promo, sub.customer)
+        else:
+            self._check_coupon(coupon)
+        return self._discount_subscription(sub, coupon, promo, request="api")
+
+    def attach_discount(self: World, sub: Subscription, coupon: Coupon,
+                        promo: PromotionCode | None) -> Discount:
+        """A new discount on `sub`, redeemed now (no events: the caller emits them)."""
+        if promo is not None:
+            self._check_redeemable(promo, sub.customer)
+            promo.times_redeemed += 1
+        else:
+            self._check_coupon(coupon)
+        coupon.times_redeemed += 1
+        end = (add_interval(self.now, "month", coupon.duration_in_months)
+               if coupon.duration == "repeating" and coupon.duration_in_months else None)
+        discount = Discount(id=self.ids.new("di", short=True), coupon=coupon,
+                            customer=sub.customer, start=self.now, end=end, subscription=sub.id,
+                            promotion_code=promo.id if promo else None)
+        self.discounts[discount.id] = discount
+        sub.discount = discount
+        return discount
+
     def _discount_subscription(self: World, sub: Subscription, coupon: Coupon,
                                promo: PromotionCode | None, *, request: str = "portal"
                                ) -> Discount:
         """Apply (or replace) the subscription's discount: customer.discount.created (or
         .updated when another coupon is replaced), then customer.subscription.updated."""
-        end = (add_interval(self.now, "month", coupon.duration_in_months)
-               if coupon.duration == "repeating" and coupon.duration_in_months else None)
-        coupon.times_redeemed += 1
-        if promo is not None:
-            promo.times_redeemed += 1
         before = sub.snapshot()
         old = sub.discount
-        if old is not None:
+        discount = self.attach_discount(sub, coupon, promo)
+        if old is not None:  # the same discount switches coupon (Stripe's .updated event)
             old_snap = old.snapshot()
-            old.coupon, old.start, old.end = coupon, self.now, end
-            old.promotion_code = promo.id if promo else None
+            old.coupon, old.start, old.end = discount.coupon, discount.start, discount.end
+            old.promotion_code = discount.promotion_code
+            del self.discounts[discount.id]
+            sub.discount = discount = old
             self.emit("customer.discount.updated", old, before=old_snap, request=request)
-            discount = old
         else:
-            discount = Discount(id=self.ids.new("di", short=True), coupon=coupon,
-                                customer=sub.customer, start=self.now, end=end,
-                                subscription=sub.id,
-                                promotion_code=promo.id if promo else None)
-            self.discounts[discount.id] = discount
             self.emit("customer.discount.created", discount, request=request)
-        sub.discount = discount
         self.emit("customer.subscription.updated", sub, before=before, request=request)
+        return discount
+
+    def discount_customer(self: World, customer: Customer, coupon: Coupon) -> Discount:
+        """A customer-level discount, as the Dashboard applies one (every subscription of the
+        customer without its own discount bills it): customer.discount.created, then
+        customer.updated."""
+        self._check_coupon(coupon)
+        coupon.times_redeemed += 1
+        before = customer.snapshot()
+        end = (add_interval(self.now, "month", coupon.duration_in_months)
+               if coupon.duration == "repeating" and coupon.duration_in_months else None)
+        discount = Discount(id=self.ids.new("di", short=True), coupon=coupon,
+                            customer=customer.id, start=self.now, end=end)
+        self.discounts[discount.id] = discount
+        customer.discount = discount
+        self.emit("customer.discount.created", discount, request="automatic")
+        self.emit("customer.updated", customer, before=before, request="automatic")
         return discount
 
     # -- removal (the fake API's DELETE .../discount) -------------------------------------------

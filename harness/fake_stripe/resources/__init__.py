@@ -6,9 +6,10 @@ own parameter definitions validate every request before a handler sees it.
 
 from __future__ import annotations
 
-from . import catalog, checkout, customers, events, invoices, payments, subscriptions
+from . import catalog, checkout, coupons, customers, events, invoices, payments, subscriptions
 
 ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
-          *invoices.ROUTES, *payments.ROUTES, *events.ROUTES)
+          *invoices.ROUTES, *payments.ROUTES, *events.ROUTES,
+          *coupons.ROUTES)
 
 __all__ = ["ROUTES"]
