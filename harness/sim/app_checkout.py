@@ -74,9 +74,11 @@ def complete_session(world: World, session: CheckoutSession, card: str, *,
                        currency=first.currency, items=items, default_payment_method=pm.id,
                        metadata=dict((subscription_data or {}).get("metadata") or {}))
     world.subscriptions[sub.id] = sub
+    world.discount_checkout(session, sub)  # the session's `discounts` (sim.discounts)
     inv = world._new_invoice(sub, "subscription_create", cycle=True)
     sub.latest_invoice = inv.id
     world._pay_checkout(sub, inv, pm)  # the order World.checkout follows
+    session.amount_discount = inv.total_discount
     session.status, session.payment_status = "complete", "paid"
     session.subscription, session.invoice, session.amount_total = sub.id, inv.id, inv.total
     session.customer_email = session.customer_email or cust.email

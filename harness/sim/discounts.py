@@ -248,6 +248,19 @@ class DiscountVerbs:
         self.emit("customer.updated", customer, before=before, request="automatic")
         return discount
 
+    def discount_checkout(self: World, session: Any, sub: Subscription) -> None:
+        """The `discounts` an app put on its Checkout session, applied to the subscription
+        the session creates before its first invoice (customer.discount.created first)."""
+        for entry in session.discounts[:1]:
+            promo = self.promotion_codes.get(entry.get("promotion_code") or "")
+            coupon = promo.coupon if promo else self.coupons.get(entry.get("coupon") or "")
+            if coupon is None:
+                raise ScenarioError(f"checkout session {session.id}: its coupon no longer "
+                                    "exists")
+            discount = self.attach_discount(sub, coupon, promo)
+            discount.checkout_session = session.id
+            self.emit("customer.discount.created", discount, request="checkout")
+
     # -- removal (the fake API's DELETE .../discount) -------------------------------------------
 
     @action

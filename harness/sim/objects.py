@@ -235,6 +235,8 @@ class CheckoutSession(_Snap):
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: int | None = None
     customer_creation: str | None = None
+    discounts: list[dict[str, Any]] = field(default_factory=list)  # {coupon, promotion_code}
+    amount_discount: int = 0
     kind = "checkout.session"
 
 

@@ -142,3 +142,36 @@ def test_a_customer_discount_is_removed_with_its_events() -> None:
     assert [e.type for e in world.events[since:]] == ["customer.discount.deleted",
                                                       "customer.updated"]
     assert v1.customers.retrieve(customer.id).discount is None
+
+
+def test_a_checkout_session_with_a_promotion_code_bills_the_first_invoice_discounted(
+        local: Account, v1: Any) -> None:
+    from harness.sim.app_checkout import complete_session
+
+    v1.coupons.create(params={"id": "LAUNCH", "percent_off": 50, "duration": "once"})
+    promo = v1.promotion_codes.create(params={
+        "promotion": {"type": "coupon", "coupon": "LAUNCH"}, "code": "LAUNCH50"})
+    before = len(local.world.checkout_sessions)
+    with pytest.raises(stripe.InvalidRequestError, match="allow_promotion_codes, discounts"):
+        v1.checkout.sessions.create(params={
+            "mode": "subscription", "success_url": "https://a.test/ok",
+            "line_items": [{"price": "price_pro_monthly", "quantity": 1}],
+            "discounts": [{"promotion_code": promo.id}], "allow_promotion_codes": True})
+    assert len(local.world.checkout_sessions) == before  # refused before anything was made
+    made = v1.checkout.sessions.create(params={
+        "mode": "subscription", "success_url": "https://a.test/ok",
+        "customer_email": "new@example.test",
+        "line_items": [{"price": "price_pro_monthly", "quantity": 1}],
+        "discounts": [{"promotion_code": promo.id}]})
+    assert made.discounts[0].promotion_code == promo.id
+    since = len(local.world.events)
+    sub = complete_session(local.world, local.world.checkout_sessions[made.id],
+                           "4242424242424242")
+    assert sub is not None and sub.discount.checkout_session == made.id
+    paid = v1.checkout.sessions.retrieve(made.id)
+    assert (paid.amount_subtotal, paid.amount_total, paid.total_details.amount_discount) == (
+        2900, 1450, 1450)
+    types = [e.type for e in local.world.events[since:]]
+    assert "customer.discount.created" in types
+    assert types.index("customer.discount.created") < types.index("invoice.paid")
+    assert v1.invoices.retrieve(paid.invoice).amount_paid == 1450

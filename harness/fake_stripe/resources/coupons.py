@@ -176,6 +176,20 @@ def discounts_param(call: Call) -> tuple[Any, Any] | None:
     raise errors.invalid("Pass coupon or promotion_code in discounts[0].", "discounts[0]")
 
 
+def checkout_discounts(call: Call) -> list[dict[str, Any]]:
+    """A Checkout session's `discounts`, as the session shows them ({coupon, promotion_code});
+    the World applies them when the session is paid (`sim.discounts.discount_checkout`)."""
+    found = discounts_param(call)
+    if found is None:
+        return []
+    if "allow_promotion_codes" in call.params:
+        raise errors.invalid("You may only specify one of these parameters: "
+                             "allow_promotion_codes, discounts.", "discounts")
+    coupon, promo = found
+    return [{"coupon": None if promo else coupon.id,
+             "promotion_code": promo.id if promo else None}]
+
+
 def apply_discounts(call: Call, sub: Any) -> None:
     """POST /v1/subscriptions/{id} with `discounts`: apply, replace or (empty) remove."""
     if "discounts" not in call.params:
