@@ -118,6 +118,18 @@ def normalize_state(raw: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def _mismatch(sid: str, key: str, got: Any, want: Any, exp_sub: dict[str, Any],
+              billing_mode: str | None) -> str:
+    """The message for one column; a flexible-mode pending cancellation says where Stripe
+    put it, since Stripe's own cancel_at_period_end is false there."""
+    if key == "cancel_at_period_end" and want is True and billing_mode == "flexible":
+        return (f"{sid}: cancel_at_period_end is {got!r}, but a cancellation is scheduled "
+                f"(flexible billing: Stripe sets cancel_at={exp_sub.get('current_period_end')} "
+                "and leaves its own cancel_at_period_end false; record the pending "
+                "cancellation in this column, or report a cancel_at column)")
+    return f"{sid}: {key} is {got!r}, Stripe says {want!r}"
+
+
 def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *,
                   customer: str, checkpoint: str,
                   billing_mode: str | None = None) -> list[Violation]:
@@ -149,7 +161,7 @@ def compare_state(expected: dict[str, Any], actual_raw: dict[str, Any] | None, *
             if allowed is ANY or got in allowed:
                 continue
             want = allowed[0] if len(allowed) == 1 else list(allowed)
-            v(f"state.{key}", f"{sid}: {key} is {got!r}, Stripe says {want!r}", want, got)
+            v(f"state.{key}", _mismatch(sid, key, got, want, exp_sub, billing_mode), want, got)
     if actual["paid_invoices"] is not None:
         counts = Counter(actual["paid_invoices"])
         for inv, n in counts.items():

@@ -1,8 +1,10 @@
 """The corpus: correct apps written in other people's habits (fields mirrored verbatim, flags
-derived, Starlette, Flask, Express; state from SQL and from JSON; a portal route answering a
-redirect or JSON). Each passes the whole default matrix of its target file: a false alarm here
-is a harness bug. The planted portal defects of the Express app are each caught by a portal
-check through the JSON body a single-page app sends."""
+derived, or re-read from Stripe on every event; Starlette, Flask, Express, bare node:http;
+state from SQL and from JSON; a portal route answering a redirect or JSON). Each passes the
+whole default matrix of its target file: a false alarm here is a harness bug. The planted
+portal defects of the Express app are each caught by a portal check through the JSON body a
+single-page app sends, and the planted sync defects of the re-reading app by the state check
+they break."""
 
 from __future__ import annotations
 
@@ -22,12 +24,24 @@ CORPUS = Path(__file__).resolve().parents[2] / "examples" / "corpus"
 APPS = sorted(p.name for p in CORPUS.iterdir() if (p / "harness.toml").is_file())
 
 
-def node_spa_ready() -> str | None:
+NODE_APPS = {"node-spa": "express", "node-kv-sync": "stripe"}
+
+
+def node_app_missing(app: str = "node-spa") -> str | None:
     if shutil.which("node") is None:
         return "node is not installed"
-    if not (CORPUS / "node-spa" / "node_modules" / "express").is_dir():
-        return "run `npm ci` in examples/corpus/node-spa first"
+    if not (CORPUS / app / "node_modules" / NODE_APPS[app]).is_dir():
+        return f"run `npm ci` in examples/corpus/{app} first"
     return None
+
+
+def with_bug(tmp_path: Path, app: str, bug: str) -> Path:
+    source = CORPUS / app / "harness.toml"
+    text = source.read_text().replace('BUG = ""', f'BUG = "{bug}"')
+    assert tomllib.loads(text)["app"]["env"]["BUG"] == bug
+    path = tmp_path / "harness.toml"
+    path.write_text(text.replace('[app]\n', f'[app]\ncwd = "{source.parent}"\n', 1))
+    return path
 
 
 def run_json(capsys, *argv: str) -> tuple[int, dict]:
@@ -38,13 +52,13 @@ def run_json(capsys, *argv: str) -> tuple[int, dict]:
 
 
 def test_the_corpus_has_the_three_styles():
-    assert {"starlette-mirror", "flask-derived", "node-spa"} <= set(APPS)
+    assert {"starlette-mirror", "flask-derived", "node-spa", "node-kv-sync"} <= set(APPS)
 
 
 @pytest.mark.parametrize("app", APPS)
 def test_a_correct_app_written_elsewhere_passes_the_whole_default_matrix(capsys, app):
-    if app == "node-spa" and node_spa_ready():
-        pytest.skip(node_spa_ready())
+    if app in NODE_APPS and node_app_missing(app):
+        pytest.skip(node_app_missing(app))
     code, report = run_json(capsys, "--config", str(CORPUS / app / "harness.toml"))
     problems = sorted({f"{v['check']}: {v['message']}" for r in report["results"]
                        for v in r["violations"]})
@@ -61,18 +75,35 @@ def test_a_correct_app_written_elsewhere_passes_the_whole_default_matrix(capsys,
 ])
 def test_a_planted_portal_defect_behind_a_json_body_is_caught(capsys, tmp_path, bug, check,
                                                               named):
-    if node_spa_ready():
-        pytest.skip(node_spa_ready())
-    source = CORPUS / "node-spa" / "harness.toml"
-    text = source.read_text().replace('BUG = ""', f'BUG = "{bug}"')
-    assert f'BUG = "{bug}"' in text and tomllib.loads(text)["app"]["env"]["BUG"] == bug
-    path = tmp_path / "harness.toml"
-    path.write_text(text.replace('[app]\n', f'[app]\ncwd = "{source.parent}"\n', 1))
+    if node_app_missing():
+        pytest.skip(node_app_missing())
+    path = with_bug(tmp_path, "node-spa", bug)
     code, report = run_json(capsys, "--config", str(path), "--scenario", "upgrade",
                             "--delivery", "in_order")
     assert code == 1
     problems = [v for r in report["results"] for v in r["violations"]]
     assert {v["check"] for v in problems} == {check}
+    assert any(named in v["message"] for v in problems), [v["message"] for v in problems]
+    assert all(v["fault"] == "app" for v in problems)
+
+
+@pytest.mark.parametrize(("bug", "scenario", "checks", "named"), [
+    # the templates' subscriptions.list({limit: 1}): the newest subscription hides the other
+    ("latest_only", "two_subscriptions", {"state.plan", "state.subscription_missing"},
+     "is not in the app's database"),
+    # Stripe's own cancel_at_period_end only: flexible billing schedules through cancel_at
+    ("flag_only", "cancel_at_period_end", {"state.cancel_at_period_end"},
+     "flexible billing: Stripe sets cancel_at="),
+])
+def test_a_planted_sync_defect_of_an_app_that_rereads_stripe_is_caught(capsys, tmp_path, bug,
+                                                                       scenario, checks, named):
+    if node_app_missing("node-kv-sync"):
+        pytest.skip(node_app_missing("node-kv-sync"))
+    code, report = run_json(capsys, "--config", str(with_bug(tmp_path, "node-kv-sync", bug)),
+                            "--scenario", scenario, "--delivery", "in_order")
+    assert code == 1
+    problems = [v for r in report["results"] for v in r["violations"]]
+    assert {v["check"] for v in problems} == checks
     assert any(named in v["message"] for v in problems), [v["message"] for v in problems]
     assert all(v["fault"] == "app" for v in problems)
 

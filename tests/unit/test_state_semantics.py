@@ -93,3 +93,18 @@ def test_an_app_may_delete_the_row_of_an_ended_subscription_but_not_of_a_running
                                                customer="a", checkpoint="cp")]
     assert missing(CANCELED) == []
     assert missing(ACTIVE) == ["state.subscription_missing"]
+
+
+def test_a_flexible_mode_pending_cancellation_says_where_stripe_put_it():
+    # An app mirroring only Stripe's cancel_at_period_end sees false in flexible mode; the
+    # message must not claim Stripe's own field says true.
+    expected = {"plan": "pro", "subscriptions": {"sub_1": PENDING}, "paid_invoices": []}
+    actual = {"plan": "pro", "subscriptions": {"sub_1": {**PENDING,
+                                                         "cancel_at_period_end": False}}}
+    [violation] = compare_state(expected, actual, customer="alice", checkpoint="cp",
+                                billing_mode="flexible")
+    assert "Stripe says" not in violation.message
+    assert "cancel_at=1770000000" in violation.message
+    [classic] = compare_state(expected, actual, customer="alice", checkpoint="cp",
+                              billing_mode="classic")
+    assert classic.message == "sub_1: cancel_at_period_end is False, Stripe says True"
