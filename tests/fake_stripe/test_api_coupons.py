@@ -175,3 +175,18 @@ def test_a_checkout_session_with_a_promotion_code_bills_the_first_invoice_discou
     assert "customer.discount.created" in types
     assert types.index("customer.discount.created") < types.index("invoice.paid")
     assert v1.invoices.retrieve(paid.invoice).amount_paid == 1450
+
+
+def test_a_portal_deep_link_offers_a_coupon_the_account_has(local: Account, v1: Any) -> None:
+    flow = {"type": "subscription_cancel",
+            "subscription_cancel": {"subscription": local.subscription.id,
+                                    "retention": {"type": "coupon_offer",
+                                                  "coupon_offer": {"coupon": "STAY"}}}}
+    with pytest.raises(stripe.InvalidRequestError, match="No such coupon: 'STAY'"):
+        v1.billing_portal.sessions.create(params={"customer": local.customer.id,
+                                                  "flow_data": flow})
+    v1.coupons.create(params={"id": "STAY", "percent_off": 30, "duration": "once"})
+    session = v1.billing_portal.sessions.create(params={"customer": local.customer.id,
+                                                        "flow_data": flow})
+    retention = session.flow.subscription_cancel.retention
+    assert (retention.type, retention.coupon_offer.coupon) == ("coupon_offer", "STAY")
