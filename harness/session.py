@@ -57,12 +57,18 @@ class Session:
         from .run_parallel import effective_jobs, run_in_processes
 
         if self.options.get("config"):
+            fake = self.runner.fake
+            startup = [r for r in getattr(fake, "requests", ()) if r.gap is not None]
             if self.concurrency > 1 and len(self.cases) > 1:
                 from .run_concurrent import run_concurrently
 
-                return run_concurrently(self.runner, self.cases, self.concurrency,
-                                        seed=self.seed, progress=progress)
-            return self.runner.run(self.cases, seed=self.seed, progress=progress)
+                report = run_concurrently(self.runner, self.cases, self.concurrency,
+                                          seed=self.seed, progress=progress)
+            else:
+                report = self.runner.run(self.cases, seed=self.seed, progress=progress)
+            report.notes.extend(approximation_notes(fake))
+            _blame_startup_gaps(report, startup)
+            return report
         jobs = effective_jobs(self.jobs, len(self.cases))
         if jobs == 1 or not self.options:
             return self.runner.run(self.cases, seed=self.seed, progress=progress)
@@ -268,3 +274,32 @@ def _served_fake(catalog: Catalog, host: str = "127.0.0.1", port: int = 0,
         yield fake
     finally:
         fake.stop()
+
+
+def approximation_notes(fake: Any) -> list[str]:
+    """One sentence per Stripe-Version the app sent that the fake answered in another shape."""
+    counts: dict[tuple[str, str], int] = {}
+    for r in getattr(fake, "approximated", ()):
+        key = (r.stripe_version.strip(), r.api_version)
+        counts[key] = counts.get(key, 0) + 1
+    return [f"the app called the Stripe API with Stripe-Version {sent} ({n} request"
+            f"{'s' if n != 1 else ''}); the fake renders {shape} onwards and answered in "
+            f"{shape}'s shape, so fields that changed between them may differ from what "
+            "Stripe sends" for (sent, shape), n in counts.items()]
+
+
+def _blame_startup_gaps(report: RunReport, startup: list[Any]) -> None:
+    """Requests the app made while starting (before any case) that the fake could not serve:
+    harness gaps too, shown on the first case, since what followed may rest on them."""
+    if not startup or not report.results:
+        return
+    from .checks.faults import HARNESS
+    from .checks.invariants import Violation
+    from .run import _gap_line
+
+    first = report.results[0]
+    first.violations[:0] = [
+        Violation("harness.unserved_request", f"the app sent {_gap_line(r)} while it started, "
+                  "before the first case", None, None, "a request the fake Stripe API serves",
+                  r.status, HARNESS) for r in startup]
+    first.ok = False

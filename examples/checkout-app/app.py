@@ -9,6 +9,9 @@ Routes
   POST /signup                  {id, email}: a new user (no Stripe customer yet)
   POST /billing/checkout        signed-in user, {plan}: their Stripe customer (created on the
                                 first checkout), then 303 to a new Checkout session
+  GET  /billing/success         where Checkout sends the paying user back (?session_id=...):
+                                records the subscription at once, before any webhook, then 303
+                                to /account
   POST /billing/portal          signed-in user: 303 to a Customer Portal session
   POST /webhooks/stripe         Stripe webhooks (signature checked over the raw body)
   GET  /__test/state            test only: what the app believes about one customer (JSON)
@@ -22,6 +25,8 @@ Flaw switches (env BUG, comma separated), to show what the checkout contract cat
   payment_mode         sells the plan as a one-off payment (mode=payment)
   email_from_request   no customer on the session; customer_email taken from the request body
   external_success     success_url on another host (a marketing site's thank-you page)
+  success_crash        the success page reads the session's subscription without expanding
+                       it (a string id), and crashes
 """
 
 from __future__ import annotations
@@ -132,7 +137,26 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(200, {"ok": True})
         if url.path == "/__test/state":
             return self._send(200, state(parse_qs(url.query)["customer_id"][0]))
+        if url.path == "/billing/success":
+            try:
+                return self.success(parse_qs(url.query).get("session_id", [""])[0])
+            except Exception as exc:  # as a web framework would: a 500 page, and a log line
+                print(f"success page failed: {exc!r}", file=sys.stderr, flush=True)
+                return self._send(500, {"error": "something went wrong"})
         self._send(404, {"error": "not found"})
+
+    def success(self, session_id: str) -> None:
+        """The paying user is back: record the subscription now rather than wait for the
+        webhook, so the account page shows the plan at once (the webhook syncs it too)."""
+        user = self._user()
+        if user is None or not session_id:
+            return self._send(303, location=APP_URL + "/pricing")
+        expand = [] if "success_crash" in BUGS else ["subscription"]
+        session = client.v1.checkout.sessions.retrieve(session_id, params={"expand": expand})
+        if session.customer != user["customer_id"]:  # someone else's session id
+            return self._send(403, {"error": "not your checkout"})
+        sync_subscription(session.subscription["id"])
+        self._send(303, location=APP_URL + "/account")
 
     def do_POST(self) -> None:
         path = urlsplit(self.path).path

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..sim.app_checkout import complete_session
-from ..targets.checkout_route import post_checkout
+from ..targets.checkout_route import post_checkout, visit_success_url
 from .invariants import DEFECTS, Violation
 
 DEFECTS.update({
@@ -36,6 +36,7 @@ DEFECTS.update({
     "checkout.price": "the Checkout session sells another price than the plan chosen",
     "checkout.return_url": "Checkout returns the customer to another site than the app",
     "checkout.no_user": "the checkout route serves anonymous requests",
+    "checkout.success_page": "the page Checkout returns the paying customer to crashes",
 })
 
 
@@ -84,9 +85,18 @@ class AppCheckout:
         for card in self.cards:
             if complete_session(world, session, card,
                                 subscription_data=subscription_data) is not None:
+                self._return_to_app(customer, session)
                 break
         if session.customer and session.customer != customer.customer_id:
             customer.customer_id = session.customer  # the app's own customer from now on
+
+    def _return_to_app(self, customer: Any, session: Any) -> None:
+        """The paying customer's browser lands on success_url; a 5xx there is the app's."""
+        landed = visit_success_url(self.target, customer.user_id, session)
+        if landed is not None and landed.status >= 500:
+            self._fail("checkout.success_page", f"after paying session {session.id}, the "
+                       f"customer's browser got {landed.status} from {session.success_url}: "
+                       f"{landed.body[:200]!r}", "2xx or 3xx", landed.status)
 
     def _check(self, session: Any, customer: Any, price_id: str, answer: Any,
                world: Any) -> None:

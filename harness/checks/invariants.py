@@ -62,7 +62,8 @@ DEFECTS = {
     "harness.unserved_request": "the app asked the fake Stripe API for something it does not "
                                 "serve (a harness gap, not an app defect)",
     "portal.no_user": "the portal route serves a request with no signed-in user",
-    "portal.no_customer": "the portal route crashes (5xx) for a user without a billing account",
+    "portal.no_customer": "for a user without a billing account, the portal route crashes (5xx) "
+                          "or opens a portal for a customer that is not one it made for them",
     "portal.wrong_customer": "the portal session was opened for a customer the request named, "
                              "not the signed-in user's own",
     "portal.return_url": "the request chose the portal's return_url (an open redirect)",
@@ -84,6 +85,10 @@ class Violation:
 
     @property
     def defect(self) -> str:
+        if (self.check.startswith("security.") and isinstance(self.actual, int)
+                and self.actual >= 500):  # refused, but by crashing
+            return ("the app crashed (5xx) on a delivery it should refuse with a 4xx (its "
+                    "signature check raises instead of answering 400)")
         return DEFECTS.get(self.check, self.check)
 
     def to_dict(self) -> dict[str, Any]:

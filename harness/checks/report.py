@@ -147,6 +147,9 @@ class RunReport:
     results: list[CaseResult] = field(default_factory=list)
     duration: float = 0.0
     stopped: str | None = None  # why the run ended before its last case (the app exited)
+    # What the harness approximated without failing a case (an old Stripe-Version answered in
+    # the oldest modelled shape), one sentence each.
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -185,7 +188,8 @@ class RunReport:
             for v in r.violations:
                 faults[v.fault] = faults.get(v.fault, 0) + 1
         return {"ok": self.ok, "exit_code": self.exit_code, "faults": faults,
-                "stopped": self.stopped, "seed": self.seed, "target": self.target,
+                "stopped": self.stopped, "notes": self.notes, "seed": self.seed,
+                "target": self.target,
                 "duration_s": round(self.duration, 3), **self.counts(),
                 "results": [r.to_dict() for r in self.results]}
 

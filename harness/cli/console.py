@@ -108,6 +108,9 @@ def print_report(report: RunReport) -> None:
     if report.gaps():
         console.print()
         console.print(report.gaps_text(), markup=False)
+    for note in report.notes:
+        console.print()
+        console.print(f"Note: {note}", markup=False)
     if report.stopped:
         console.print()
         console.print(f"The run stopped: {report.stopped}.", markup=False)

@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import stripe
@@ -40,8 +41,21 @@ MAX_LOGGED_REQUESTS = 10_000
 IN_PROCESS_BASE = "http://fake-stripe.invalid"  # never resolves, so nothing leaks to a network
 _ALPHABET = string.ascii_letters + string.digits
 
+# A date-shaped API version (2020-08-27, 2023-10-16), as Stripe names every version before
+# 2024-09-30; those before KNOWN_VERSIONS[0] are answered in its shape.
+OLDER_VERSION = re.compile(r"^20[1-2][0-9]-[01][0-9]-[0-3][0-9]$")
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
 
 @dataclass(frozen=True)
+
 class LoggedRequest:
     """One request the fake answered, for contract checks ("which customer, which return_url")."""
 
@@ -120,6 +134,15 @@ class FakeStripe:
                 first.add_note(f"the fake Stripe hit {len(found) - 1} more error(s): "
                                f"{found[1:]!r}")
             raise first
+
+    @property
+    def approximated(self) -> list[LoggedRequest]:
+        """Requests that named a Stripe-Version older than the oldest the fake renders, each
+        answered in that oldest version's shape (`api_version`)."""
+        with self.lock:
+            return [r for r in self.requests
+                    if r.stripe_version and r.api_version
+                    and r.stripe_version.strip() != r.api_version]
 
     @property
     def gaps(self) -> list[LoggedRequest]:
@@ -233,8 +256,13 @@ class FakeStripe:
         """The Stripe-Version header if sent, else the fake's default, else the account's."""
         if sent is None:
             return self.default_api_version or self.world.api_version
+        sent = sent.strip()
+        if OLDER_VERSION.match(sent) and _is_date(sent) and sent < KNOWN_VERSIONS[0]:
+            # A real version from before the ones modelled (a library pinning 2020-08-27):
+            # answered in the oldest modelled shape; `FakeStripe.approximated` lists them.
+            return KNOWN_VERSIONS[0]
         try:
-            return check_version(sent.strip())
+            return check_version(sent)
         except ConfigError:
             raise errors.invalid(
                 f"Invalid Stripe API version: {sent}. This fake Stripe renders "

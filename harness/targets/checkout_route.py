@@ -22,3 +22,26 @@ def post_checkout(target: Any, user_id: str | None, email: str, customer_id: str
         kw["data"] = fill(spec.form, values)
     r = target._post(fill(spec.url, values), "[checkout].url", headers=headers, **kw)
     return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
+
+
+def visit_success_url(target: Any, user_id: str, session: Any) -> PortalAnswer | None:
+    """GET the session's success_url as the customer's browser does after paying: Stripe
+    sends it there with `{CHECKOUT_SESSION_ID}` replaced, and many apps record the purchase
+    on that page (retrieving the session) rather than, or as well as, from webhooks. Only an
+    address on the app's own host is visited; None when there is none."""
+    url = getattr(session, "success_url", None)
+    if not url or _host(url) != _host(target.checkout_url):
+        return None
+    spec = target.spec.checkout
+    values = {**target.values, "user_id": user_id}
+    r = target._post(url.replace("{CHECKOUT_SESSION_ID}", session.id),
+                     "the Checkout session's success_url", method="GET",
+                     headers=fill(spec.headers, values))
+    return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -53,11 +53,32 @@ def test_basic_auth_with_the_key_as_user_is_accepted() -> None:
     assert (status, body["id"]) == (200, customer.id)
 
 
-def test_an_unknown_stripe_version_is_a_400(account: Account, transport: str) -> None:
-    client = account.fake.stripe_client(over_http=transport == "http",
-                                        stripe_version="2019-02-19")
+@pytest.mark.parametrize("version", ["2019-02-31", "2025-04-01.basil", "latest", "2099-01-01"])
+def test_an_unknown_stripe_version_is_a_400(account: Account, transport: str,
+                                            version: str) -> None:
+    client = account.fake.stripe_client(over_http=transport == "http", stripe_version=version)
     with pytest.raises(stripe.InvalidRequestError, match="Invalid Stripe API version"):
         client.v1.subscriptions.retrieve(account.subscription.id)
+
+
+def test_a_version_older_than_the_modelled_ones_is_answered_in_the_oldest_shape(
+        account: Account, transport: str) -> None:
+    # libraries pin old versions (drf-stripe-subscription sends 2020-08-27); Stripe serves
+    # them, so the fake answers in its oldest shape and says so in its log
+    client = account.fake.stripe_client(over_http=transport == "http",
+                                        stripe_version="2020-08-27")
+    sub = client.v1.subscriptions.retrieve(account.subscription.id)
+    assert sub["current_period_end"] == account.subscription.current_period_end
+    assert sub.last_response.headers["Stripe-Version"] == "2024-06-20"
+    [logged] = account.fake.approximated
+    assert (logged.stripe_version, logged.api_version, logged.gap) == (
+        "2020-08-27", "2024-06-20", None)
+    # a run's report carries it as a note, not as a failure
+    from harness.session import approximation_notes
+
+    [note] = approximation_notes(account.fake)
+    assert note.startswith("the app called the Stripe API with Stripe-Version 2020-08-27 "
+                           "(1 request); the fake renders 2024-06-20 onwards")
 
 
 def test_default_api_version_applies_when_no_header_is_sent() -> None:

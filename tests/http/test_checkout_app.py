@@ -62,6 +62,9 @@ def test_the_portal_flows_play_from_the_apps_own_checkout(examples, tmp_path):
                and r.response.get("id") == customer for r in requests)
     session = world.checkout_sessions[created[0].response["id"]]
     assert (session.status, session.payment_status) == ("complete", "paid")
+    # the paying customer's browser came back to success_url, whose page read the session
+    assert any(r.method == "GET" and r.path == f"/v1/checkout/sessions/{session.id}"
+               and r.params.get("expand") == ["subscription"] for r in requests)
     assert world.subscriptions[session.subscription].customer == customer
     assert all(customer in cp.actual for cp in result.checkpoints)
 
@@ -70,6 +73,7 @@ def test_the_portal_flows_play_from_the_apps_own_checkout(examples, tmp_path):
     ("payment_mode", "checkout.mode"),
     ("email_from_request", "checkout.customer"),
     ("external_success", "checkout.return_url"),
+    ("success_crash", "checkout.success_page"),
 ])
 def test_a_flawed_checkout_session_is_caught(examples, tmp_path, bug, check):
     report, _ = _run(_config(examples, tmp_path, env=f'BUG = "{bug}"'), ["upgrade"],

@@ -56,6 +56,18 @@ def test_an_unserved_stripe_request_is_a_harness_gap_not_an_app_crash(
     no_leftovers()
 
 
+def test_an_unserved_request_made_while_the_app_starts_is_a_harness_gap_too(
+        capsys, write_target, token):
+    """Before any case runs there is no case to pin it on, yet what follows may rest on it."""
+    code, out, _ = run(capsys, write_target(target(token, "startup_gap")), "--json")
+    report = json.loads(out)
+    assert code == 3 and report["faults"] == {"harness": 1}
+    [problem] = [v for r in report["results"] for v in r["violations"]]
+    assert problem["check"] == "harness.unserved_request"
+    assert "GET /v1/climate/orders" in problem["message"]
+    assert "while it started, before the first case" in problem["message"]
+
+
 def test_the_text_report_puts_harness_gaps_first_with_what_to_do(capsys, write_target, token):
     code, out, _ = run(capsys, write_target(target(token, "gap")))
     assert code == 3

@@ -44,3 +44,12 @@ def test_a_duplicate_invoice_row_and_a_missing_one_are_both_named():
 
 def test_a_missing_subscription_is_reported_once():
     assert checks({**EXPECTED, "subscriptions": {}}) == ["state.subscription_missing"]
+
+
+def test_a_tampered_delivery_refused_by_crashing_is_not_called_accepted():
+    from harness.checks.invariants import Violation
+
+    accepted = Violation("security.forged_signature", "m", expected="4xx", actual=200)
+    crashed = Violation("security.forged_signature", "m", expected="4xx", actual=500)
+    assert "accepted" in accepted.defect
+    assert "accepted" not in crashed.defect and "crashed (5xx)" in crashed.defect

@@ -138,3 +138,22 @@ def test_a_scenario_needing_a_particular_card_is_skipped_behind_an_app_checkout_
     why = unreproducible_checkouts(get_scenario("renewal_requires_authentication"))
     assert why and "authentication_required" in why
     assert unreproducible_checkouts(get_scenario("upgrade")) is None
+
+
+def test_a_portal_route_that_makes_the_users_own_customer_on_demand_is_not_a_defect():
+    """Libraries "get or create" a Stripe customer by the user's email and open the portal for
+    it; a portal for a customer that already existed is still the defect."""
+    from types import SimpleNamespace as NS
+
+    from harness.checks.portal import _made_its_own_customer
+
+    world = NS(customers={"cus_old": NS(email="someone@example.test"),
+                          "cus_new": NS(email="nobilling@example.test")},
+               portal_sessions={"bps_1": NS(customer="cus_new", url="https://portal/1")})
+    answer = NS(status=303, location="https://portal/1", body=b"")
+    assert _made_its_own_customer(world, {"cus_old"}, 0, answer, "nobilling@example.test")
+    assert not _made_its_own_customer(world, {"cus_old", "cus_new"}, 0, answer,
+                                      "nobilling@example.test")  # an existing customer
+    world.portal_sessions["bps_1"].customer = "cus_old"
+    assert not _made_its_own_customer(world, {"cus_old"}, 0, answer, "nobilling@example.test")
+    assert not _made_its_own_customer(world, {"cus_old"}, 1, answer, "nobilling@example.test")

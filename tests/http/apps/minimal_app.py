@@ -7,6 +7,8 @@ MODE=crash     exits (code 3) when customer.subscription.updated arrives
 MODE=seed_500  answers 500 to the seed route, after logging why
 MODE=stripe_404  on customer.subscription.created, fetches a subscription that does not exist
                and answers 500 when Stripe says so (a defect of the app, not a harness gap)
+MODE=startup_gap  while starting, asks the Stripe API for GET /v1/climate/orders (not served
+               by the fake), logs the failure and carries on
 """
 
 import base64
@@ -63,4 +65,9 @@ class Handler(BaseHTTPRequestHandler):
         return self.answer(200)
 
 
+if MODE == "startup_gap":
+    try:
+        stripe_get("/v1/climate/orders")
+    except urllib.error.HTTPError as exc:
+        print(f"could not list climate orders: {exc.code}", flush=True)
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
