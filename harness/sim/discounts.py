@@ -309,8 +309,11 @@ class DiscountVerbs:
     def _end_discount(self: World, sub: Subscription, inv: Invoice) -> Any:
         """At a renewal: a `once` discount ends once an invoice billed it, a `repeating` one
         when its end has come (customer.discount.deleted, before the renewal's
-        customer.subscription.updated, which then shows the discount gone)."""
-        discount = sub.discount
+        customer.subscription.updated, which then shows the discount gone). A customer-level
+        discount ends the same way, with customer.updated after its deletion."""
+        cust = self.customer(sub.customer)
+        owner: Subscription | Customer = sub if sub.discount is not None else cust
+        discount = owner.discount
         if discount is None:
             return None
         once = discount.coupon.duration == "once" and inv.discount is not None and (
@@ -318,6 +321,9 @@ class DiscountVerbs:
         over = discount.end is not None and discount.end <= self.now
         if not (once or over):
             return None
-        sub.discount = None
+        before = owner.snapshot()
+        owner.discount = None
         self.emit("customer.discount.deleted", discount, request="automatic")
+        if owner is cust:
+            self.emit("customer.updated", cust, before=before, request="automatic")
         return discount

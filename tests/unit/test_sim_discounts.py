@@ -167,3 +167,16 @@ def test_the_discount_scenarios_expect_the_coupon_while_it_lasts(name: str) -> N
     coupons = [next(iter(seg.expected.values()))["subscriptions"] for seg in sim.segments()]
     seen = [next(iter(subs.values()))["coupon"] for subs in coupons]
     assert seen[0] is None and seen[1] is not None and seen[-1] is None
+
+
+def test_a_customer_discount_bills_every_subscription_and_a_once_coupon_ends_after_one() -> None:
+    world = _world()
+    sub = _subscribed(world)
+    cust = world.customer(sub.customer)
+    world.discount_customer(cust, world.coupons["ONCE25"])
+    first = _renew(world, sub)
+    assert first.total == 2175 and cust.discount is None
+    types = [e.type for e in world.events if e.created == first.created]
+    assert types == ["invoice.created", "customer.discount.deleted", "customer.updated",
+                     "customer.subscription.updated"]
+    assert _renew(world, sub).total == 2900
