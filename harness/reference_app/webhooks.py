@@ -275,16 +275,17 @@ class WebhookProcessor:
         """What Stripe says about the event's subscription now; the snapshot may be stale."""
         return self.fetch_subscription(text(snapshot, "id"))
 
-    def fetch_subscription(self, subscription_id: str,
-                           expand: tuple[str, ...] = ()) -> dict[str, Any]:
+    def fetch_subscription(self, subscription_id: str) -> dict[str, Any]:
         fetched = self._fetched.get()
-        if fetched is not None and subscription_id in fetched and not expand:
+        if fetched is not None and subscription_id in fetched:
             return fetched[subscription_id]  # fetched before the transaction began
         # The JSON as Stripe sent it: `retrieve(...).to_dict()` gives the same dict, but builds
         # a StripeObject tree first, which cost more than the rest of a delivery together.
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
-        params = {"expand": list(expand)} if expand else {}
-        data = self.client.raw_request("get", path, **params).data
+        data = self.client.raw_request("get", path).data
+        if isinstance(data, dict) and any(isinstance(d, str) for d in data.get("discounts") or []):
+            # discounts are ids unless expanded: fetch once more, only when there is one
+            data = self.client.raw_request("get", path, expand=["discounts"]).data
         if not isinstance(data, dict):
             raise MalformedEventError("Stripe answered a subscription that is not an object")
         return data
@@ -317,18 +318,15 @@ class WebhookProcessor:
         return value if isinstance(value, str) else None
 
     def coupon(self, sub: dict[str, Any]) -> str | None:
-        # basil (2025-03-31) removed Subscription.discount; `discounts` lists discount ids in
-        # every version, fetched expanded. clover (2025-09-30) moved the discount's coupon (an
+        # basil (2025-03-31) removed Subscription.discount; `discounts` lists the discounts in
+        # every version (fetched expanded). clover (2025-09-30) moved the discount's coupon (an
         # object) to source.coupon (an id). docs.stripe.com/changelog/clover/2025-09-30/
         # add-discount-source-property
         discounts = sub.get("discounts")
-        if not discounts:
-            return None
-        if not isinstance(discounts[0], dict):
-            sub = self.fetch_subscription(text(sub, "id"), expand=("discounts",))
-            discounts = field(sub, "discounts")
-        discount = field(discounts, 0)
-        source = discount.get("source") if isinstance(discount, dict) else None
+        if not discounts or not isinstance(discounts[0], dict):
+            return None  # none, or an event snapshot's bare ids (the app reads fetched copies)
+        discount = discounts[0]
+        source = discount.get("source")
         coupon = field(source, "coupon") if source else field(discount, "coupon")
         return text(coupon, "id") if isinstance(coupon, dict) else coupon
 
