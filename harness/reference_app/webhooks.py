@@ -323,8 +323,10 @@ class WebhookProcessor:
         # object) to source.coupon (an id). docs.stripe.com/changelog/clover/2025-09-30/
         # add-discount-source-property
         discounts = sub.get("discounts")
+        if discounts and not isinstance(discounts[0], dict):  # bare ids: an event's snapshot
+            discounts = self.fetch_subscription(text(sub, "id")).get("discounts")
         if not discounts or not isinstance(discounts[0], dict):
-            return None  # none, or an event snapshot's bare ids (the app reads fetched copies)
+            return None
         discount = discounts[0]
         source = discount.get("source")
         coupon = field(source, "coupon") if source else field(discount, "coupon")
