@@ -50,6 +50,7 @@ def main() -> None:
     table = sdk_spec.sdk_routes()
     read = time.perf_counter() - started
     fake, customer, sub = _account()
+    item = fake.world.subscriptions[sub].items[0].id
     headers = {"Authorization": f"Bearer {fake.api_key}"}
     client = fake.stripe_client()
     figures = {
@@ -59,6 +60,10 @@ def main() -> None:
             "GET", f"/v1/subscriptions/{sub}", "", headers, b""),
         "stripe-python: customers.retrieve": lambda: client.v1.customers.retrieve(customer),
         "stripe-python: subscriptions.retrieve": lambda: client.v1.subscriptions.retrieve(sub),
+        # plays the change on a copy of the World: grows with what the World holds
+        "stripe-python: invoices.create_preview (switch)": lambda: client.v1.invoices
+        .create_preview(params={"subscription": sub, "subscription_details": {"items": [
+            {"id": item, "price": "price_enterprise_monthly"}]}}),
     }
     print(f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"stripe-python {stripe.VERSION}, best of 5 batches of {rounds} calls")

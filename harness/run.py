@@ -98,7 +98,7 @@ class Runner:
         if getattr(self.target, "checkout_url", None):
             from .checks.checkout import AppCheckout, unreproducible_checkouts
 
-            if why := unreproducible_checkouts(case.scenario):  # the app's route picks the card
+            if why := unreproducible_checkouts(case.scenario, self.target.spec.checkout):
                 result.skipped = why
                 return result
 

@@ -7,8 +7,9 @@ Standard library (http.server, sqlite3) plus the official ``stripe`` package.
 Routes
   GET  /healthz                 liveness
   POST /signup                  {id, email}: a new user (no Stripe customer yet)
-  POST /billing/checkout        signed-in user, {plan}: their Stripe customer (created on the
-                                first checkout), then 303 to a new Checkout session
+  POST /billing/checkout        signed-in user, {plan, seats?, trial_days?}: their Stripe
+                                customer (created on the first checkout), then 303 to a new
+                                Checkout session
   GET  /billing/success         where Checkout sends the paying user back (?session_id=...):
                                 records the subscription at once, before any webhook, then 303
                                 to /account
@@ -194,12 +195,14 @@ class Handler(BaseHTTPRequestHandler):
             return self._send(400, {"error": "unknown plan"})
         params: dict[str, Any] = {
             "mode": "payment" if "payment_mode" in BUGS else "subscription",
-            "line_items": [{"price": prices[0], "quantity": 1}],
+            "line_items": [{"price": prices[0], "quantity": int(data.get("seats") or 1)}],
             "client_reference_id": user["id"],
             "success_url": ("https://example.com/thanks" if "external_success" in BUGS
                             else APP_URL + "/billing/success?session_id={CHECKOUT_SESSION_ID}"),
             "cancel_url": APP_URL + "/pricing",
         }
+        if data.get("trial_days"):  # the pricing page's "start a free trial" button
+            params["subscription_data"] = {"trial_period_days": int(data["trial_days"])}
         if "email_from_request" in BUGS:
             params["customer_email"] = data.get("email") or "someone@example.test"
         else:

@@ -15,7 +15,9 @@ Checks (each a `Violation`, once per step):
 - checkout.mode: the session is not in subscription mode
 - checkout.customer: the session's customer (or, without one, its customer_email) belongs to
   someone else than the signed-in user
-- checkout.price: the session sells another price than the plan the user chose
+- checkout.price: the session sells another price than the plan the user chose (or other seats
+  than the user chose, when the route is told them: `{quantity}`)
+- checkout.trial: the session gives another trial than the user chose (`{trial_days}`)
 - checkout.return_url: success_url or cancel_url leaves the app's own host
 - checkout.no_user: an anonymous request created a session
 """
@@ -25,8 +27,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..sim.app_checkout import complete_session
-from ..targets.checkout_route import post_checkout, visit_success_url
+from ..sim.app_checkout import CARD_NUMBERS, complete_session
+from ..targets.checkout_route import asks_for, post_checkout, visit_success_url
 from .invariants import DEFECTS, Violation
 
 DEFECTS.update({
@@ -36,6 +38,7 @@ DEFECTS.update({
     "checkout.price": "the Checkout session sells another price than the plan chosen",
     "checkout.return_url": "Checkout returns the customer to another site than the app",
     "checkout.no_user": "the checkout route serves anonymous requests",
+    "checkout.trial": "the Checkout session does not give the trial the user chose",
     "checkout.success_page": "the page Checkout returns the paying customer to crashes",
 })
 
@@ -53,21 +56,23 @@ class AppCheckout:
         self.check_anonymous = check_anonymous
         self.violations: list[Violation] = []
 
-    def __call__(self, sim: Any, customer: Any, price_id: str) -> None:
+    def __call__(self, sim: Any, customer: Any, price_id: str, *, card: str = "visa",
+                 quantity: int = 1, trial_days: int | None = None) -> None:
         world = sim.world
         plan = self.catalog.plan_of(price_id)
         if self.check_anonymous:
             self.check_anonymous = False
             before = set(world.checkout_sessions)
             answer = post_checkout(self.target, None, customer.email, customer.customer_id, plan,
-                                   price_id)
+                                   price_id, quantity=quantity, trial_days=trial_days)
             if set(world.checkout_sessions) - before:
                 self._fail("checkout.no_user", f"an anonymous request to the checkout route "
                            f"created a Checkout session (answer {answer.status})",
                            "401 or 403, no session", answer.status)
         before = set(world.checkout_sessions)
         answer = post_checkout(self.target, customer.user_id, customer.email,
-                               customer.customer_id, plan, price_id)
+                               customer.customer_id, plan, price_id, quantity=quantity,
+                               trial_days=trial_days)
         created = [s for sid, s in world.checkout_sessions.items() if sid not in before]
         session = next((s for s in created if s.url and answer.location == s.url), None)
         session = session or (created[-1] if created else None)
@@ -78,13 +83,20 @@ class AppCheckout:
             world.checkout(customer.customer_id, price_id, client_reference_id=customer.user_id)
             return
         self._check(session, customer, price_id, answer, world)
-        if session.mode != "subscription":
-            world.checkout(customer.customer_id, price_id, client_reference_id=customer.user_id)
+        chosen = self._check_choice(session, quantity, trial_days, world.now)
+        if session.mode != "subscription" or not chosen:
+            # the case goes on from what the user chose, paid by the harness's own Checkout
+            if session.customer in world.customers:
+                customer.customer_id = session.customer
+            world.checkout(customer.customer_id, price_id, client_reference_id=customer.user_id,
+                           quantity=quantity, trial_days=trial_days,
+                           card=card if card in CARD_NUMBERS else "visa")
             return
-        subscription_data = self._created_with(session.id).get("subscription_data")
-        for card in self.cards:
-            if complete_session(world, session, card,
-                                subscription_data=subscription_data) is not None:
+        # The customer types the target's cards in turn, or the card the scenario needs (an
+        # authentication-required one: the page's 3D Secure passes, renewals ask again).
+        cards = self.cards if card == "visa" else [CARD_NUMBERS[card]]
+        for number in cards:  # the session keeps what the app asked for (subscription_data)
+            if complete_session(world, session, number) is not None:
                 self._return_to_app(customer, session)
                 break
         if session.customer and session.customer != customer.customer_id:
@@ -134,32 +146,49 @@ class AppCheckout:
                 self._fail("checkout.return_url", f"session {session.id} {key} {url} leaves "
                            f"the app's host ({self.app_host})", self.app_host, _host(url))
 
-    def _created_with(self, session_id: str) -> dict[str, Any]:
-        """The parameters the app created the session with (the fake's request log)."""
-        if self.fake is None:
-            return {}
-        for r in reversed(self.fake.requests):
-            if (r.method == "POST" and r.path == "/v1/checkout/sessions"
-                    and r.response.get("id") == session_id):
-                return r.params
-        return {}
+    def _check_choice(self, session: Any, quantity: int, trial_days: int | None,
+                      now: int) -> bool:
+        """The seats and the trial the user chose (when the route is told them); False when
+        the session gives others."""
+        ok = True
+        sold = sum(item["quantity"] for item in session.line_items)
+        if asks_for(self.target.spec.checkout, "quantity") and sold != quantity:
+            ok = False
+            self._fail("checkout.price", f"session {session.id} sells {sold} seat(s), the user "
+                       f"chose {quantity}", quantity, sold)
+        if asks_for(self.target.spec.checkout, "trial_days"):
+            data = session.subscription_data
+            given = data.get("trial_period_days") or (
+                round((data["trial_end"] - now) / 86400) if data.get("trial_end") else None)
+            if given != trial_days:
+                ok = False
+                self._fail("checkout.trial", f"session {session.id} gives a trial of {given} "
+                           f"day(s), the user chose {trial_days}", trial_days, given)
+        return ok
 
     def _fail(self, check: str, message: str, expected: Any, actual: Any) -> None:
         self.violations.append(Violation(check, message, "checkout", None, expected, actual))
 
 
-def unreproducible_checkouts(scenario: Any) -> str | None:
+def unreproducible_checkouts(scenario: Any, spec: Any = None) -> str | None:
     """Why the scenario's checkouts cannot go through an app's own checkout route: the route
-    decides the card, a trial and the seats, so a scenario that needs a particular one of those
-    (an authentication-required card, a trial, several seats) is skipped, saying so."""
+    decides the trial and the seats, so a scenario that needs one of those is skipped, saying
+    so, unless the [checkout] request tells the route the user's choice (`{trial_days}`,
+    `{quantity}`). The card is the customer's: the harness types the one the scenario needs
+    (an authentication-required one too), except a declining one."""
     from ..scenario.files import Checkout
 
     for step in scenario.steps:
-        if isinstance(step, Checkout) and (step.card != "visa" or step.trial_days is not None
-                                           or step.quantity != 1):
+        if not isinstance(step, Checkout):
+            continue
+        trial = step.trial_days is not None and not (spec and asks_for(spec, "trial_days"))
+        seats = step.quantity != 1 and not (spec and asks_for(spec, "quantity"))
+        if step.card not in CARD_NUMBERS or trial or seats:
             return (f"its checkout for {step.customer} needs card={step.card}, "
                     f"trial_days={step.trial_days}, quantity={step.quantity}, which the app's "
-                    "own checkout route decides ([checkout] in the target file)")
+                    "own checkout route decides ([checkout] in the target file passes no "
+                    + ("{trial_days}" if trial else "{quantity}" if seats else "card")
+                    + ")")
     return None
 
 

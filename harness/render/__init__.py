@@ -28,7 +28,12 @@ from .customers import (
     render_setup_intent,
 )
 from .discounts import render_coupon, render_discount, render_promotion_code
-from .payments import render_charge, render_invoice_payment, render_payment_intent
+from .payments import (
+    render_charge,
+    render_invoice_payment,
+    render_payment_intent,
+    render_refund,
+)
 from .subscriptions import render_subscription
 
 _RENDERERS = {
@@ -42,6 +47,7 @@ _RENDERERS = {
     "billing_portal.session": render_portal_session,
     "payment_intent": render_payment_intent,
     "charge": render_charge,
+    "refund": render_refund,
     "invoice_payment": render_invoice_payment,
     "product": render_product,
     "price": render_price_object,

@@ -83,7 +83,8 @@ def render_balance_transaction(t: Any, version: str, catalog: Any) -> dict[str, 
         "created": t.created, "currency": t.currency, "description": t.description,
         "exchange_rate": None, "fee": t.fee,
         "fee_details": [{"amount": t.fee, "application": None, "currency": t.currency,
-                         "description": "Stripe processing fees", "type": "stripe_fee"}],
-        "net": t.amount - t.fee, "reporting_category": "charge", "source": t.source,
-        "status": "pending", "type": "charge",
+                         "description": "Stripe processing fees", "type": "stripe_fee"}]
+        if t.fee else [],
+        "net": t.amount - t.fee, "reporting_category": t.type, "source": t.source,
+        "status": "pending", "type": t.type,
     }

@@ -67,7 +67,7 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
         "after_expiration": None, "allow_promotion_codes": None,
         "amount_subtotal": s.amount_total + s.amount_discount, "amount_total": s.amount_total,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
-        "billing_address_collection": None, "cancel_url": s.cancel_url or "https://app.example.test/pricing",
+        "billing_address_collection": s.billing_address_collection, "cancel_url": s.cancel_url or "https://app.example.test/pricing",
         "client_reference_id": s.client_reference_id, "client_secret": None,
         "collected_information": None, "consent": None, "consent_collection": None,
         "created": s.created, "currency": s.currency, "currency_conversion": None,
@@ -78,7 +78,7 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
         "customer_email": None if s.status == "complete" else s.customer_email,
         "discounts": [dict(d) for d in s.discounts],
         "expires_at": s.expires_at or s.created + 86400,
-        "invoice": s.invoice, "invoice_creation": None, "livemode": False, "locale": None,
+        "invoice": s.invoice, "invoice_creation": None, "livemode": False, "locale": s.locale,
         "metadata": dict(s.metadata), "mode": s.mode, "payment_intent": None, "payment_link": None,
         "payment_method_collection": "always", "payment_method_configuration_details": None,
         "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
@@ -103,6 +103,7 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
 def _checkout_customer_details(s: Any, version: str) -> dict[str, Any]:
     out: dict[str, Any] = {"address": None, "email": s.customer_email, "name": None,
                            "phone": None, "tax_exempt": "none", "tax_ids": []}
+    out.update(s.customer_details)  # what the customer entered on the page
     if at_least(version, "2025-09-30"):  # as on Customer (2025-09-30.clover)
         out["business_name"] = None
         out["individual_name"] = None

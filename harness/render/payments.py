@@ -51,7 +51,7 @@ def render_charge(ch: Any, version: str, catalog: Any) -> dict[str, Any]:
         billing_details["tax_id"] = None
     out: dict[str, Any] = {
         "id": ch.id, "object": "charge", "amount": ch.amount,
-        "amount_captured": ch.amount if ok else 0, "amount_refunded": 0,
+        "amount_captured": ch.amount if ok else 0, "amount_refunded": ch.amount_refunded,
         "application": None, "application_fee": None, "application_fee_amount": None,
         "balance_transaction": ch.balance_transaction, "billing_details": billing_details,
         "calculated_statement_descriptor": "PORTAL HARNESS", "captured": ok,
@@ -64,7 +64,8 @@ def render_charge(ch: Any, version: str, catalog: Any) -> dict[str, Any]:
         "paid": ok, "payment_intent": ch.payment_intent, "payment_method": ch.payment_method,
         "payment_method_details": {"card": _card_details(ch), "type": "card"},
         "radar_options": {}, "receipt_email": None, "receipt_number": None,
-        "receipt_url": ch.receipt_url, "refunded": False, "review": None, "shipping": None,
+        "receipt_url": ch.receipt_url,
+        "refunded": ok and ch.amount_refunded == ch.amount, "review": None, "shipping": None,
         "source": None, "source_transfer": None, "statement_descriptor": None,
         "statement_descriptor_suffix": None, "status": ch.status, "transfer_data": None,
         "transfer_group": None,
@@ -100,3 +101,21 @@ def render_invoice_payment(ip: Any, version: str, catalog: Any) -> dict[str, Any
         "status": ip.status,
         "status_transitions": {"canceled_at": None, "paid_at": ip.paid_at},
     }
+
+
+def render_refund(re: Any, version: str, catalog: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": re.id, "object": "refund", "amount": re.amount,
+        "balance_transaction": re.balance_transaction, "charge": re.charge,
+        "created": re.created, "currency": re.currency,
+        "destination_details": {"card": {"reference": None, "reference_status": "pending",
+                                         "reference_type": "acquirer_reference_number",
+                                         "type": "refund"}, "type": "card"},
+        "metadata": dict(re.metadata), "payment_intent": re.payment_intent,
+        "reason": re.reason, "receipt_number": None, "source_transfer_reversal": None,
+        "status": re.status, "transfer_reversal": None,
+    }
+    if at_least(version, "2026-07-29"):  # dahlia adds the customer and payment method
+        out.update({"customer": re.customer, "customer_account": None,
+                    "payment_method": re.payment_method})
+    return out

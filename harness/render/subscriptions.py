@@ -106,7 +106,7 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
         "collection_method": "charge_automatically", "created": sub.created,
         "currency": sub.currency, "customer": sub.customer, "days_until_due": None,
         "default_payment_method": sub.default_payment_method, "default_source": None,
-        "default_tax_rates": [], "description": None, "discounts": [],
+        "default_tax_rates": [], "description": sub.description, "discounts": [],
         "ended_at": sub.ended_at,
         "invoice_settings": _invoice_settings(version),
         "items": {"object": "list", "data": items, "has_more": False,

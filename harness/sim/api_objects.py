@@ -122,13 +122,20 @@ class BalanceTransaction(_Snap):
     currency: str
     created: int
     description: str | None
+    type: str = "charge"  # charge | refund
     kind = "balance_transaction"
 
     @property
     def fee(self) -> int:
+        """A charge's card fee; a refund returns none of it (a negative amount, no fee)."""
         return round(self.amount * 0.029) + 30 if self.amount > 0 else 0
 
     @classmethod
     def of_charge(cls, charge: Any) -> BalanceTransaction:
         return cls(charge.balance_transaction, charge.id, charge.amount, charge.currency,
                    charge.created, getattr(charge, "description", None))
+
+    @classmethod
+    def of_refund(cls, refund: Any) -> BalanceTransaction:
+        return cls(refund.balance_transaction, refund.id, -refund.amount, refund.currency,
+                   refund.created, "REFUND FOR CHARGE", type="refund")

@@ -290,7 +290,8 @@ class BillingVerbs:
         for a whole new period, so only the credit for the old period remains. `sign=1` with
         `debit=False` gives only a debit (the new side of a quantity change)."""
         start, end = sub.items[0].current_period_start, sub.items[0].current_period_end
-        remaining = max(end - self.now, 0) / max(end - start, 1)
+        at = self.proration_date or self.now  # an API update's proration_date (api_changes)
+        remaining = max(end - at, 0) / max(end - start, 1)
         items = []
         sides = [(old_price, sign, "Unused" if sign < 0 else "Remaining"),
                  (new_price, 1, "Remaining")][:2 if debit else 1]
@@ -301,7 +302,7 @@ class BillingVerbs:
             ii = InvoiceItem(
                 id=self.ids.new("ii"), customer=sub.customer, amount=amount, currency=sub.currency,
                 date=self.now, description=f"{word} time on {quantity} × {name} after "  # noqa: RUF001
-                f"{_date(self.now)}", period_start=self.now, period_end=end, price=price_id,
+                f"{_date(at)}", period_start=at, period_end=end, price=price_id,
                 quantity=quantity, proration=True, subscription=sub.id, subscription_item=item_id,
             )
             self.invoice_items[ii.id] = ii

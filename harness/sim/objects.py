@@ -106,6 +106,7 @@ class Subscription(_Snap):
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
     discount: Any = None  # the subscription's Discount (harness.sim.discounts)
+    description: str | None = None
     kind = "subscription"
 
     @property
@@ -237,6 +238,12 @@ class CheckoutSession(_Snap):
     customer_creation: str | None = None
     discounts: list[dict[str, Any]] = field(default_factory=list)  # {coupon, promotion_code}
     amount_discount: int = 0
+    # what the app asked Checkout to do (kept for completion and reads)
+    subscription_data: dict[str, Any] = field(default_factory=dict)
+    customer_update: dict[str, str] = field(default_factory=dict)
+    billing_address_collection: str | None = None
+    locale: str | None = None
+    customer_details: dict[str, Any] = field(default_factory=dict)  # collected at completion
     kind = "checkout.session"
 
 

@@ -62,6 +62,8 @@ class Charge(_Snap):
     failure_message: str | None = None
     outcome: dict[str, Any] = field(default_factory=dict)
     receipt_url: str | None = None
+    amount_refunded: int = 0
+    refunds: list[str] = field(default_factory=list)  # Refund ids, oldest first
     kind = "charge"
 
 

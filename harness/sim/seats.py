@@ -8,7 +8,7 @@ new one, pending (`create_prorations`) or invoiced at once (`always_invoice`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ScenarioError
 from .billing import action
@@ -78,14 +78,19 @@ class TrialVerbs:
             currency=price.currency, client_reference_id=client_reference_id,
         )
         self.checkout_sessions[session.id] = session
+        self._pay_trial_checkout(sub, inv, pm)
+        self.emit("checkout.session.completed", session, request="checkout")
+        return sub
+
+    def _pay_trial_checkout(self: World, sub: Subscription, inv: Any, pm: Any) -> None:
+        """The events of a Checkout with a trial up to `checkout.session.completed`; shared
+        with an app's own sessions that ask for a trial (`subscription_data`)."""
         self.emit("payment_method.attached", pm, request="checkout")
         self.emit("customer.subscription.created", sub, request="checkout")
         self.emit("invoice.created", inv, request="checkout")
         self._open(inv)
         self.emit("invoice.finalized", inv, request="checkout")
         self._attempt_payment(inv, request="checkout", counted=False)  # $0: paid at once
-        self.emit("checkout.session.completed", session, request="checkout")
-        return sub
 
     def _trial_will_end(self: World, sub: Subscription) -> None:
         """customer.subscription.trial_will_end, three days before the trial ends."""

@@ -147,7 +147,8 @@ class Simulator:
             price = step.price or self.catalog.default_price(
                 resolve_plan(step.plan, self.catalog)).id
             if self.checkout_hook is not None:
-                self.checkout_hook(self, c, self.catalog.price(price).id)
+                self.checkout_hook(self, c, self.catalog.price(price).id, card=step.card,
+                                   quantity=step.quantity, trial_days=step.trial_days)
                 return
             w.checkout(c.customer_id, self.catalog.price(price).id, quantity=step.quantity,
                        card=step.card, client_reference_id=c.user_id,

@@ -46,6 +46,7 @@ from .payments import (
 )
 from .portal import PortalVerbs
 from .portal_config import PortalConfiguration
+from .refunds import Refund
 from .seats import SeatVerbs, TrialVerbs
 
 TRIAL_WILL_END_NOTICE = 3 * 86400  # customer.subscription.trial_will_end: 3 days before
@@ -145,6 +146,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     coupons: dict[str, Coupon] = field(default_factory=dict)
     promotion_codes: dict[str, PromotionCode] = field(default_factory=dict)
     discounts: dict[str, Discount] = field(default_factory=dict)
+    refunds: dict[str, Refund] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
     api: ApiStores = field(default_factory=ApiStores)  # products, prices, endpoints... (REST)
 
@@ -168,6 +170,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
             self.add_coupon(coupon)
         for promo in self.catalog.promotion_codes:
             self.add_promotion_code(promo)
+        self.proration_date: int | None = None  # set while an API update prorates as of it
 
     # -- the event log -------------------------------------------------------------------------
 

@@ -9,11 +9,14 @@ from .inprocess import PortalAnswer
 
 
 def post_checkout(target: Any, user_id: str | None, email: str, customer_id: str, plan: str,
-                  price_id: str) -> PortalAnswer:
+                  price_id: str, *, quantity: int = 1,
+                  trial_days: int | None = None) -> PortalAnswer:
     """POST [checkout].url as the signed-in user (anonymously when user_id is None)."""
     spec = target.spec.checkout
     values = {**target.values, "user_id": user_id or "", "email": email,
-              "customer_id": customer_id, "plan": plan, "price_id": price_id}
+              "customer_id": customer_id, "plan": plan, "price_id": price_id,
+              "quantity": str(quantity),
+              "trial_days": "" if trial_days is None else str(trial_days)}
     headers = fill(spec.headers, values) if user_id is not None else {}
     kw: dict[str, Any] = {}
     if spec.json_body is not None:
@@ -22,6 +25,11 @@ def post_checkout(target: Any, user_id: str | None, email: str, customer_id: str
         kw["data"] = fill(spec.form, values)
     r = target._post(fill(spec.url, values), "[checkout].url", headers=headers, **kw)
     return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
+
+
+def asks_for(spec: Any, placeholder: str) -> bool:
+    """Whether the [checkout] request passes `{placeholder}` to the app's route."""
+    return "{" + placeholder + "}" in repr((spec.url, spec.headers, spec.json_body, spec.form))
 
 
 def visit_success_url(target: Any, user_id: str, session: Any) -> PortalAnswer | None:

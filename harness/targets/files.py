@@ -44,6 +44,8 @@ PER_USER_PLACEHOLDERS = {
     "customer_id": "that user's Stripe customer id (cus_...)",
     "plan": "the plan the user chooses at checkout ([checkout])",
     "price_id": "that plan's price id ([checkout])",
+    "quantity": "the seats the user chooses at checkout, 1 unless the scenario says ([checkout])",
+    "trial_days": "the trial the user chooses at checkout in days, empty for none ([checkout])",
 }
 _PER_USER_SECTIONS = ("seed", "state", "portal", "checkout")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")

@@ -75,8 +75,9 @@ def test_create_preview_shows_the_next_invoice(local: Account, v1: Any) -> None:
         "subscription": local.subscription.id,
         "subscription_details": {"items": [{"id": local.subscription.items[0].id,
                                             "price": "price_enterprise_monthly"}]}})
-    assert switched.amount_due == 9900
-    assert local.fake.requests[-1].gap and "proration" in local.fake.requests[-1].gap
+    # the next period on the new price, and the prorations of switching at the period's start
+    assert switched.amount_due == 9900 + (9900 - 2900)
+    assert local.fake.requests[-1].gap is None
 
 
 def test_invoice_items(local: Account, v1: Any) -> None:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+import stripe
+
 from harness.fake_stripe import FakeStripe, coverage
 from harness.fake_stripe.routes import ROUTES
 from harness.scenario.discounts import CouponSpec
@@ -121,6 +124,16 @@ def _tour(v1: Any, customer: str, subscription: Any) -> None:
         service.list()
     v1.payment_intents.search(params={"query": "status:'succeeded'"})
     v1.charges.search(params={"query": "status:'succeeded'"})
+    charge = v1.charges.list(params={"customer": customer}).data[0]
+    v1.charges.retrieve(charge.id)
+    v1.payment_intents.retrieve(charge.payment_intent)
+    v1.balance_transactions.retrieve(charge.balance_transaction)
+    v1.invoice_payments.retrieve(v1.invoice_payments.list().data[0].id)
+    refund = v1.refunds.create(params={"charge": charge.id, "amount": 100})
+    v1.refunds.retrieve(refund.id)
+    v1.refunds.update(refund.id, params={"metadata": {"k": "v"}})
+    with pytest.raises(stripe.InvalidRequestError):  # a card refund never waits: Stripe's 400
+        v1.refunds.cancel(refund.id)
     events = v1.events.list()
     v1.events.retrieve(events.data[0].id)
     endpoint = v1.webhook_endpoints.create(params={"url": "https://a.test/h",
@@ -157,14 +170,17 @@ def test_every_endpoint_in_coverage_answers_a_stripe_python_call() -> None:
     requests += dashboard.requests
     hit = set()
     for request in requests:
-        assert request.status < 300, (request.method, request.path, request.response)
         route = next(r for r in ROUTES if r.match(request.method, request.path))
+        if route.describe() not in REFUSED:
+            assert request.status < 300, (request.method, request.path, request.response)
         hit.add(route.describe())
     served = {r.describe() for r in ROUTES if r.template is not None}
     unexercised = served - hit
-    # Retrievals the World has nothing for yet (payments) answer 404: exercised elsewhere.
-    # (test_api_payments retrieves them from a World that models payments.)
-    assert unexercised <= {"GET /v1/payment_intents/{intent}", "GET /v1/charges/{charge}",
-                           "GET /v1/refunds/{refund}", "GET /v1/balance_transactions/{id}",
-                           "GET /v1/invoice_payments/{invoice_payment}",
-                           "GET /v1/subscription_schedules/{schedule}"}
+    # Every endpoint in the route table answers a call above, except what the World does not
+    # hold yet (a schedule is made by the portal's scheduled downgrades, tested on its own).
+    assert unexercised <= {"GET /v1/subscription_schedules/{schedule}"}, sorted(unexercised)
+
+
+# Endpoints whose only answer in this World is Stripe's own refusal: a card refund succeeds at
+# once, and only a refund waiting for the customer can be canceled.
+REFUSED = {"POST /v1/refunds/{refund}/cancel"}

@@ -45,6 +45,13 @@ def test_stripe_node_creates_reads_pages_searches_and_gets_stripes_errors(node: 
         assert out["lineItems"] == ["price_basic_monthly"]
         assert out["search"] == [True]
         assert out["account"] == "account"
+        assert out["trialSession"] == "open"
+        assert out["preview"] == 2  # a seat change's credit and debit
+        assert out["quantity"] == 2
+        assert out["refund"] == ["succeeded", 100]
+        assert out["intent"] == "succeeded"
+        assert out["events"] == ["refund.created", "charge.refunded"]  # newest first
+        assert out["secret"] is True
         assert out["unknown"] == ["StripeInvalidRequestError", 400,
                                   "Received unknown parameter: emial", "emial"]
         assert out["unserved"][0] == 404

@@ -20,8 +20,8 @@ def _config(examples, tmp_path, *, env: str = "", checkout: str = ""):
     if env:
         text = text.replace('PLAN_PRICES = "{plans}"', f'PLAN_PRICES = "{{plans}}"\n{env}')
     if checkout:
-        text = text.replace('json = { plan = "{plan}" }',
-                            f'json = {{ plan = "{{plan}}" }}\n{checkout}')
+        line = next(x for x in text.splitlines() if x.startswith("json = { plan"))
+        text = text.replace(line, f"{line}\n{checkout}")
     path = tmp_path / "harness.toml"
     path.write_text(text)
     return path
@@ -105,3 +105,45 @@ def test_an_unknown_card_names_the_key(examples, tmp_path):
     config = _config(examples, tmp_path, checkout='cards = ["4111111111111111"]')
     with pytest.raises(ConfigError, match=r"\[checkout\.cards\]: unknown test card"):
         Session.create(config=str(config), scenarios=["upgrade"])
+
+
+def test_a_scenario_needing_an_authentication_card_runs_through_the_apps_checkout(examples,
+                                                                                 tmp_path):
+    """The customer types the card the scenario needs (4000 0027 6000 3184 asks for 3D Secure
+    on every payment): Checkout's own payment is authenticated on the page, the renewal then
+    waits for the customer, and the app must hold the subscription past_due until then."""
+    seen = []
+    report, gaps = _run(_config(examples, tmp_path), ["renewal_requires_authentication"],
+                        ["2025-03-31.basil"], ["in_order"], seen)
+    assert not gaps
+    assert report.results and not [r for r in report.results if r.skipped]
+    assert report.ok, report.failures[0].failure_text()
+    _, _, world = seen[0]
+    card = world.payment_methods[next(iter(world.subscriptions.values())).default_payment_method]
+    assert (card.last4, card.requires_authentication) == ("3184", True)
+
+
+def test_a_trial_and_seats_chosen_at_checkout_reach_the_apps_session(examples, tmp_path):
+    """[checkout] tells the route the user's choice ({quantity}, {trial_days}): scenarios that
+    need several seats or a trial run through the app's own session, and the session is checked
+    against the choice."""
+    seen = []
+    report, gaps = _run(_config(examples, tmp_path), ["trial_to_paid", "seats_changed"],
+                        ["2025-09-30.clover"], ["in_order"], seen)
+    assert not gaps
+    assert report.ok and not [r for r in report.results if r.skipped], \
+        report.failures[0].failure_text()
+    trial = [s for _, _, w in seen for s in w.subscriptions.values() if s.trial_end]
+    assert trial and trial[0].trial_end - trial[0].trial_start == 14 * 86400
+    seats = [i.quantity for _, _, w in seen for s in w.subscriptions.values() for i in s.items]
+    assert max(seats) >= 3
+
+
+def test_a_route_that_ignores_the_trial_chosen_fails_checkout_trial(examples, tmp_path):
+    config = _config(examples, tmp_path)
+    text = config.read_text().replace(', trial_days = "{trial_days}"',
+                                      ', trial = "{trial_days}"')  # the app never sees it
+    config.write_text(text)
+    report, _ = _run(config, ["trial_to_paid"], ["2025-09-30.clover"], ["in_order"])
+    checks = {v.check for r in report.results for v in r.violations}
+    assert "checkout.trial" in checks, report.results[0].failure_text()

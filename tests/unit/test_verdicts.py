@@ -129,14 +129,17 @@ def test_gaps_are_found_when_the_fake_apis_request_log_is_full():
     assert all(r.violations[0].check == "harness.unserved_request" for r in report.results)
 
 
-def test_a_scenario_needing_a_particular_card_is_skipped_behind_an_app_checkout_route():
-    """An app's own checkout route picks the card, trial and seats; a scenario that needs an
-    authentication-required card cannot go through it, and says why instead of failing."""
+def test_a_scenario_needing_a_trial_or_seats_is_skipped_behind_an_app_checkout_route():
+    """An app's own checkout route picks the trial and the seats; a scenario that needs one
+    cannot go through it, and says why instead of failing. The card is the customer's: the
+    harness types the one the scenario needs, so those scenarios run."""
     from harness.checks.checkout import unreproducible_checkouts
     from harness.scenario import get_scenario
 
-    why = unreproducible_checkouts(get_scenario("renewal_requires_authentication"))
-    assert why and "authentication_required" in why
+    why = unreproducible_checkouts(get_scenario("trial_to_paid"))
+    assert why and "trial_days=14" in why
+    assert "quantity=3" in (unreproducible_checkouts(get_scenario("seats_changed")) or "")
+    assert unreproducible_checkouts(get_scenario("renewal_requires_authentication")) is None
     assert unreproducible_checkouts(get_scenario("upgrade")) is None
 
 

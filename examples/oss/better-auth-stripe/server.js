@@ -105,10 +105,10 @@ const routes = {
   "POST /billing/checkout": async (req, res) => {
     const headers = signedIn(req);
     if (!headers) return send(res, 401, { error: "sign in first" });
-    const { plan } = await readJson(req);
+    const { plan, seats } = await readJson(req);
     const { url } = await auth.api.upgradeSubscription({
-      body: { plan, successUrl: `${APP_URL}/dashboard`, cancelUrl: `${APP_URL}/pricing`,
-              disableRedirect: true },
+      body: { plan, seats: Number(seats) || 1, successUrl: `${APP_URL}/dashboard`,
+              cancelUrl: `${APP_URL}/pricing`, disableRedirect: true },
       headers,
     });
     send(res, 303, { url }, url);

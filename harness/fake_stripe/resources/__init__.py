@@ -6,10 +6,20 @@ own parameter definitions validate every request before a handler sees it.
 
 from __future__ import annotations
 
-from . import catalog, checkout, coupons, customers, events, invoices, payments, subscriptions
+from . import (
+    catalog,
+    checkout,
+    coupons,
+    customers,
+    events,
+    invoices,
+    payments,
+    refunds,
+    subscriptions,
+)
 
 ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
-          *invoices.ROUTES, *payments.ROUTES, *events.ROUTES,
+          *invoices.ROUTES, *payments.ROUTES, *refunds.ROUTES, *events.ROUTES,
           *coupons.ROUTES)
 
 __all__ = ["ROUTES"]

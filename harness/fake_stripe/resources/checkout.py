@@ -79,9 +79,66 @@ def create_session(call: Call) -> dict[str, Any]:
             success_url=p.get("success_url"), cancel_url=p.get("cancel_url"),
             client_reference_id=p.get("client_reference_id"),
             metadata=metadata(p.get("metadata")),
-            customer_creation=None if customer else p.get("customer_creation", "if_required"))
+            customer_creation=None if customer else p.get("customer_creation", "if_required"),
+            **session_options(call, mode, customer))
     session.discounts = discounts
     return answer(call, session)
+
+
+SUBSCRIPTION_DATA = ("metadata", "description", "trial_period_days", "trial_end")
+TRIAL_MIN_SECONDS = 48 * 3600  # "Has to be at least 48 hours in the future."
+TRIAL_MAX_DAYS = 730  # "The trial period must be 730 days (2 years) or less."
+
+
+def session_options(call: Call, mode: str, customer: str | None) -> dict[str, Any]:
+    """What the app asks Checkout to do beyond the sale: the subscription's own data (metadata,
+    description, a trial), saving the details entered on the page onto the customer, and the
+    page's address collection and locale. Sub-parameters the fake does not act on are noted."""
+    p = call.params
+    out: dict[str, Any] = {}
+    if "subscription_data" in p:
+        data = p["subscription_data"] if isinstance(p["subscription_data"], dict) else {}
+        if mode != "subscription":
+            raise errors.invalid(f"You can only specify `subscription_data` in `subscription` "
+                                 f"mode, but this Checkout Session is in `{mode}` mode.",
+                                 "subscription_data")
+        kept: dict[str, Any] = {"metadata": metadata(data.get("metadata"),
+                                                     "subscription_data[metadata]")}
+        if data.get("description"):
+            kept["description"] = as_string(data["description"],
+                                            "subscription_data[description]")
+        if data.get("trial_period_days") not in (None, ""):
+            kept["trial_period_days"] = as_int(
+                data["trial_period_days"], "subscription_data[trial_period_days]", low=1,
+                high=TRIAL_MAX_DAYS)
+        if data.get("trial_end") not in (None, ""):
+            if "trial_period_days" in kept:
+                raise errors.invalid("You may only specify one of these parameters: "
+                                     "trial_end, trial_period_days.", "subscription_data")
+            end = as_int(data["trial_end"], "subscription_data[trial_end]")
+            if end < call.world.now + TRIAL_MIN_SECONDS:
+                raise errors.invalid("The `trial_end` date has to be at least 2 days in the "
+                                     "future.", "subscription_data[trial_end]")
+            kept["trial_end"] = end
+        ignored = sorted(set(data) - set(SUBSCRIPTION_DATA))
+        if ignored:
+            call.notes.append("subscription_data parameters accepted but not supported by the "
+                              "fake: " + ", ".join(ignored))
+        out["subscription_data"] = kept
+    if "customer_update" in p:
+        update = p["customer_update"] if isinstance(p["customer_update"], dict) else {}
+        if customer is None:
+            raise errors.invalid("`customer_update` can only be used with `customer`.",
+                                 "customer_update")
+        for key, value in update.items():
+            if value not in ("auto", "never"):
+                raise errors.not_one_of(f"customer_update[{key}]", ("auto", "never"))
+        out["customer_update"] = dict(update)
+    if p.get("billing_address_collection"):
+        out["billing_address_collection"] = p["billing_address_collection"]
+    if p.get("locale"):
+        out["locale"] = as_string(p["locale"], "locale")
+    return out
 
 
 def retrieve_session(call: Call) -> dict[str, Any]:
@@ -171,7 +228,8 @@ ROUTES = (
     Route.sdk("POST", "/v1/checkout/sessions", create_session,
               honours={"mode", "customer", "customer_email", "line_items", "success_url",
                        "cancel_url", "client_reference_id", "metadata", "customer_creation",
-                       "ui_mode", "discounts"}),
+                       "ui_mode", "subscription_data", "customer_update",
+                       "billing_address_collection", "locale", "discounts"}),
     Route.sdk("GET", "/v1/checkout/sessions", list_sessions,
               honours=LIST | {"customer", "status", "subscription"}),
     Route.sdk("GET", "/v1/checkout/sessions/{session}", retrieve_session),

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from ...scenario.catalog import Price
+from ...sim import api_changes
+from ...sim.billing import add_interval
 from ...sim.objects import Invoice, InvoiceItem, InvoiceLine
 from ...versions import Era, era
 from .. import errors
 from ..errors import StripeApiError
-from ..handlers import Call, as_array, as_int, as_string, list_invoices
+from ..handlers import Call, as_int, as_string, list_invoices
 from ..routes import Route
 from .answers import answer, customer_param, flag, get, listing, searching, world_errors
 
@@ -120,8 +122,12 @@ def search(call: Call) -> dict[str, Any]:
 def create_preview(call: Call) -> dict[str, Any]:
     """The subscription's next invoice: its items for the next period plus pending items.
 
-    `subscription_details[items]` with a new price previews the new price; the proration
-    lines Stripe would add for a mid-period change are not computed (a gap note says so)."""
+    `subscription_details` (items with a new price or quantity, `proration_behavior`,
+    `proration_date`) plays the same change on a copy of the World (`sim.api_changes`): the
+    preview is the invoice the change bills at once (`always_invoice`, or a new billing
+    interval), else the next renewal with the change's proration lines among its pending items,
+    the lines the World bills when the app makes the same update with the same
+    proration_date."""
     world = call.world
     p = call.params
     customer = customer_param(call)
@@ -133,23 +139,26 @@ def create_preview(call: Call) -> dict[str, Any]:
     customer = customer or sub.customer
     details = p.get("subscription_details") if isinstance(p.get("subscription_details"),
                                                           dict) else {}
-    overrides = {i.get("id"): i for i in as_array(details.get("items", []),
-                                                  "subscription_details[items]")}
-    if overrides:
-        call.notes.append("create_preview: proration lines for a mid-period change are not "
-                          "previewed by the fake")
+    if sub is not None and details:
+        from .subscriptions import item_changes, proration_of
+
+        changes = item_changes(sub, details.get("items", []), "subscription_details[items]")
+        with world_errors():
+            world, billed = api_changes.preview(
+                world, sub, changes, **proration_of(details, "subscription_details"))
+        sub = world.subscriptions[sub.id]
+        if billed is not None:
+            return _preview_body(call, billed)
     lines_out = []
     for item in sub.items if sub else []:
-        over = overrides.get(item.id, {})
-        price_id = as_string(over.get("price", item.price), "subscription_details[items][price]")
-        with world_errors():
-            price = world.catalog.price(price_id)
-        quantity = int(over.get("quantity", item.quantity))
+        price = world.catalog.price(item.price)
         lines_out.append(InvoiceLine(
-            world.ids.new("il"), price.unit_amount * quantity,
-            f"{quantity} × {world.catalog.products.get(price.product, price.product)}",  # noqa: RUF001
-            item.current_period_end, item.current_period_end, price_id, quantity, False,
-            sub.id if sub else None, item.id))
+            world.ids.new("il"), price.unit_amount * item.quantity,
+            f"{item.quantity} × {world.catalog.products.get(price.product, price.product)}"  # noqa: RUF001
+            f" (at ${price.unit_amount / 100:.2f} / {price.interval})",
+            item.current_period_end, add_interval(item.current_period_end, price.interval,
+                                                  price.interval_count),
+            item.price, item.quantity, False, sub.id if sub else None, item.id))
     for ii in world.invoice_items.values():
         if ii.customer == customer and ii.invoice is None and \
                 (sub is None or ii.subscription in (None, sub.id)):
@@ -165,7 +174,11 @@ def create_preview(call: Call) -> dict[str, Any]:
         subscription=sub.id if sub else None, billing_reason="upcoming", created=start,
         period_start=sub.current_period_start if sub else start,
         period_end=start, lines=lines_out, starting_balance=cust.balance)
-    body = call.render(preview)
+    return _preview_body(call, preview)
+
+
+def _preview_body(call: Call, inv: Invoice) -> dict[str, Any]:
+    body = call.render(inv)
     body.pop("id", None)  # a preview has no id (stripe-python: Invoice.id is optional)
     return body
 
@@ -179,9 +192,10 @@ def upcoming(call: Call) -> dict[str, Any]:
             "what Stripe answers to it now is not known to the fake, which answers its "
             "unknown-URL 404"))
     p = call.params
-    items = p.pop("subscription_items", None)
-    if items is not None:
-        p["subscription_details"] = {"items": items}
+    details = {key: p.pop(f"subscription_{key}") for key in
+               ("items", "proration_behavior", "proration_date") if f"subscription_{key}" in p}
+    if details:
+        p["subscription_details"] = details
     return create_preview(call)
 
 

@@ -1,9 +1,8 @@
 """Payment methods, setup intents, and the payment objects invoices reference.
 
 Payment methods: create (test cards), retrieve, list for a customer, attach, detach. Setup
-intents: create, retrieve, list, confirm. Payment intents, charges, refunds and balance
-transactions are served from whatever stores the World holds for them (lists are empty and ids
-are Stripe's 404 when it holds none).
+intents: create, retrieve, list, confirm. Payment intents, charges and balance
+transactions are served from what the World holds for them (refunds: `resources/refunds.py`).
 """
 
 from __future__ import annotations
@@ -117,9 +116,12 @@ def list_setup_intents(call: Call) -> dict[str, Any]:
 
 
 def _balance_transactions(call: Call) -> dict[str, BalanceTransaction]:
-    return {ch.balance_transaction: BalanceTransaction.of_charge(ch)
-            for ch in _store(call, "charges").values()
-            if getattr(ch, "balance_transaction", None)}
+    out = {ch.balance_transaction: BalanceTransaction.of_charge(ch)
+           for ch in _store(call, "charges").values()
+           if getattr(ch, "balance_transaction", None)}
+    out.update({r.balance_transaction: BalanceTransaction.of_refund(r)
+                for r in _store(call, "refunds").values()})
+    return out
 
 
 def list_balance_transactions(call: Call) -> dict[str, Any]:
@@ -127,7 +129,7 @@ def list_balance_transactions(call: Call) -> dict[str, Any]:
         call.notes.append("the simulated World does not model charges: the list is empty")
     q = call.params
     found = [t for t in _balance_transactions(call).values()
-             if q.get("source") in (None, t.source) and q.get("type") in (None, "charge")]
+             if q.get("source") in (None, t.source) and q.get("type") in (None, t.type)]
     return listing(call, found, "/v1/balance_transactions", "balance_transaction")
 
 
@@ -137,7 +139,7 @@ def retrieve_balance_transaction(call: Call) -> dict[str, Any]:
     return answer(call, get(call, _balance_transactions(call), "balance transaction"))
 
 
-def _expand_balance_transaction(call: Call, node: dict[str, Any]) -> Any:
+def expand_balance_transaction(call: Call, node: dict[str, Any]) -> Any:
     value = node.get("balance_transaction")
     if not isinstance(value, str):
         return value
@@ -145,7 +147,7 @@ def _expand_balance_transaction(call: Call, node: dict[str, Any]) -> Any:
     return call.render(found) if found is not None else value
 
 
-INCLUDABLE[("charge", "balance_transaction")] = _expand_balance_transaction
+INCLUDABLE[("charge", "balance_transaction")] = expand_balance_transaction
 
 
 # -- objects the World may hold ------------------------------------------------------------------
@@ -231,10 +233,6 @@ ROUTES = (
                         "payment_intent", "refunded"}),
               honours={"query", "limit", "page"}),
     Route.sdk("GET", "/v1/charges/{charge}", retriever("charges", "charge")),
-    Route.sdk("GET", "/v1/refunds", lister("refunds", "/v1/refunds", "refund",
-                                          ("charge", "payment_intent")),
-              honours=LIST | {"charge", "payment_intent"}),
-    Route.sdk("GET", "/v1/refunds/{refund}", retriever("refunds", "refund")),
     Route.sdk("GET", "/v1/balance_transactions", list_balance_transactions,
               honours=LIST | {"source", "type"}),
     Route.sdk("GET", "/v1/balance_transactions/{id}", retrieve_balance_transaction),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ...sim import api_writes
+from ...sim import api_changes, api_writes
 from .. import errors
 from ..handlers import Call, as_array, as_int, as_string, list_subscriptions
 from ..routes import Route
@@ -82,21 +82,10 @@ def update(call: Call) -> dict[str, Any]:
     sub = _sub(call)
     p = call.params
     world = call.world
+    changes = item_changes(sub, p.get("items", []), "items")
     with world_errors():
-        for i, item in enumerate(as_array(p.get("items", []), "items")):
-            target = next((x for x in sub.items if x.id == item.get("id")), None)
-            if target is None:
-                raise errors.invalid("Adding items to a subscription is not supported by the "
-                                     "fake; pass the id of an existing item.",
-                                     f"items[{i}][id]")
-            if "price" in item and item["price"] != target.price:
-                world.switch_plan(sub, as_string(item["price"], f"items[{i}][price]"),
-                                  proration_behavior=p.get("proration_behavior",
-                                                           "create_prorations"))
-            if "quantity" in item:
-                quantity = as_int(item["quantity"], f"items[{i}][quantity]", low=0)
-                if quantity != target.quantity:
-                    api_writes.set_quantity(world, sub, target, quantity)
+        if changes:
+            api_changes.change_items(world, sub, changes, **proration_of(p, ""))
         if "cancel_at_period_end" in p:
             wanted = flag(p["cancel_at_period_end"], "cancel_at_period_end")
             if wanted and not sub.cancellation_pending:
@@ -183,16 +172,38 @@ def retrieve_item(call: Call) -> dict[str, Any]:
 def update_item(call: Call) -> dict[str, Any]:
     sub, item = _item(call)
     p = call.params
+    change = api_changes.ItemChange(
+        item.id, as_string(p["price"], "price") if "price" in p else None,
+        as_int(p["quantity"], "quantity", low=0) if "quantity" in p else None)
     with world_errors():
-        if "price" in p and p["price"] != item.price:
-            call.world.switch_plan(sub, as_string(p["price"], "price"),
-                                   proration_behavior=p.get("proration_behavior",
-                                                            "create_prorations"))
-        if "quantity" in p:
-            quantity = as_int(p["quantity"], "quantity", low=0)
-            if quantity != item.quantity:
-                api_writes.set_quantity(call.world, sub, item, quantity)
+        api_changes.change_items(call.world, sub, [change], **proration_of(p, ""))
     return _render_item(call, sub, item)
+
+
+def item_changes(sub: Any, items: Any, param: str) -> list[api_changes.ItemChange]:
+    """`items[]` of an update or a preview: an existing item's new price and/or quantity."""
+    out = []
+    for i, item in enumerate(as_array(items, param)):
+        at = f"{param}[{i}]"
+        target = next((x for x in sub.items if x.id == item.get("id")), None)
+        if target is None:
+            raise errors.invalid("Adding items to a subscription is not supported by the "
+                                 "fake; pass the id of an existing item.", f"{at}[id]")
+        price = as_string(item["price"], f"{at}[price]") if "price" in item else None
+        quantity = as_int(item["quantity"], f"{at}[quantity]", low=0) \
+            if "quantity" in item else None
+        out.append(api_changes.ItemChange(target.id, price, quantity))
+    return out
+
+
+def proration_of(p: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """proration_behavior (the API's default create_prorations) and proration_date."""
+    name = (lambda key: f"{prefix}[{key}]") if prefix else (lambda key: key)
+    out: dict[str, Any] = {"proration_behavior": as_string(
+        p.get("proration_behavior", "create_prorations"), name("proration_behavior"))}
+    if p.get("proration_date") not in (None, ""):
+        out["proration_date"] = as_int(p["proration_date"], name("proration_date"))
+    return out
 
 
 ROUTES = (
@@ -212,7 +223,7 @@ ROUTES = (
     Route.sdk("GET", "/v1/subscriptions/{subscription_exposed_id}",
               lambda call: answer(call, _sub(call))),
     Route.sdk("POST", "/v1/subscriptions/{subscription_exposed_id}", update, stateful=True,
-              honours={"items", "proration_behavior", "cancel_at_period_end",
+              honours={"items", "proration_behavior", "proration_date", "cancel_at_period_end",
                        "pause_collection", "metadata", "default_payment_method", "discounts"}),
     Route.sdk("DELETE", "/v1/subscriptions/{subscription_exposed_id}", cancel, stateful=True,
               honours={"cancellation_details"}),
@@ -221,5 +232,5 @@ ROUTES = (
     Route.sdk("GET", "/v1/subscription_items", list_items, honours=LIST | {"subscription"}),
     Route.sdk("GET", "/v1/subscription_items/{item}", retrieve_item),
     Route.sdk("POST", "/v1/subscription_items/{item}", update_item, stateful=True,
-              honours={"price", "quantity", "proration_behavior"}),
+              honours={"price", "quantity", "proration_behavior", "proration_date"}),
 )
