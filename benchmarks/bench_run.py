@@ -5,6 +5,7 @@ overlapping).
 
     python benchmarks/bench_run.py            # every figure
     python benchmarks/bench_run.py --quick    # in-process figures only
+    python benchmarks/bench_run.py --repeat 3 # ranges over three measurements
 
 Prints figures under the machine they ran on; asserts nothing. Deliveries are signed at send
 time, as in a real run. CPU seconds are given beside wall seconds because a shared machine
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import resource
 import socket
 import subprocess
@@ -43,12 +45,17 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# Commands run as an installed package runs: with its modules' bytecode cached (an environment
+# that sets PYTHONDONTWRITEBYTECODE would otherwise compile every changed module on each run).
+_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def command_time(*argv: str) -> tuple[float, float, str]:
     """(wall s, CPU s, last output line) of `portal-harness run ARGV` in a fresh process."""
     cpu = _children_cpu()
     started = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "harness.cli", "run", *argv],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=_ENV)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"portal-harness run failed:\n{proc.stdout[-2000:]}{proc.stderr}")
@@ -154,24 +161,46 @@ def matrix_over_http(config: Path, concurrency: int) -> tuple[int, float, float,
     return (report["attempts"], elapsed, time.process_time() - cpu, _children_cpu() - app_cpu)
 
 
+def _spread(values: list[float], digits: int = 2) -> str:
+    """'1.23' or '1.23 to 1.45': the range of repeated measurements."""
+    low, high = min(values), max(values)
+    fmt = f"{{:,.{digits}f}}"
+    return fmt.format(low) if fmt.format(low) == fmt.format(high) else (
+        f"{fmt.format(low)} to {fmt.format(high)}")
+
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="in-process figures only")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="measure the run and in-process figures N times; print ranges")
     args = parser.parse_args()
     print(describe())
     if not args.quick:
-        wall, cpu, last = command_time()
-        print(f"full default `portal-harness run`, with start-up: {wall:.2f} s wall, "
-              f"{cpu:.2f} s CPU (all processes)\n  {last}")
-        wall, cpu, last = command_time("--jobs", "1")
-        print(f"the same in one process (--jobs 1): {wall:.2f} s wall, {cpu:.2f} s CPU")
-        wall, cpu, last = command_time("--scenario", "upgrade", "--api-version",
-                                       "2025-03-31.basil", "--delivery", "in_order")
-        print(f"one case (upgrade, basil, in_order), with start-up: {wall:.2f} s wall, "
-              f"{cpu:.2f} s CPU")
-    n, t, c = in_process()
-    print(f"in-process deliveries to the reference app: {n} events in {t:.2f} s = "
-          f"{n / t:,.0f} events/s wall, {n / c:,.0f} events per CPU second")
+        command_time("--scenario", "upgrade", "--delivery", "in_order")  # bytecode cached
+        commands = [
+            ("full default `portal-harness run`, with start-up", ()),
+            ("the same in one process (--jobs 1)", ("--jobs", "1")),
+            ("one case (upgrade, basil, in_order), with start-up",
+             ("--scenario", "upgrade", "--api-version", "2025-03-31.basil", "--delivery",
+              "in_order")),
+        ]
+        for what, argv in commands:
+            runs = [command_time(*argv) for _ in range(args.repeat)]
+            print(f"{what}: {_spread([r[0] for r in runs])} s wall, "
+                  f"{_spread([r[1] for r in runs])} s CPU (all processes; "
+                  f"{args.repeat} run{'s' * (args.repeat > 1)}, {_load()})")
+            if not argv:
+                print(f"  {runs[-1][2]}")
+    rates = [in_process() for _ in range(args.repeat)]
+    n = rates[0][0]
+    print(f"in-process deliveries to the reference app: {n} events, "
+          f"{_spread([r[0] / r[1] for r in rates], 0)} events/s wall, "
+          f"{_spread([r[0] / r[2] for r in rates], 0)} events per CPU second ({_load()})")
     if not args.quick:
         n, t, c = over_http()
         print(f"HTTP deliveries to the reference app (uvicorn, loopback): {n} events in "

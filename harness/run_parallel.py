@@ -85,6 +85,9 @@ def _warm_up(session: Any) -> None:
 
     for name in ("harness.reference_app", "harness.checks.portal", "harness.targets.mutants"):
         importlib.import_module(name)
+    from .fake_stripe import sdk_spec
+
+    sdk_spec.by_template()  # stripe-python's route table, read once instead of per worker
 
 
 def _play(positions: list[int]) -> list[tuple[int, CaseResult]]:

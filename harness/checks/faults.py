@@ -54,12 +54,11 @@ def requests_since(fake: Any, marker: Any) -> list[Any]:
     marker has left the ring buffer), oldest first."""
     if fake is None:
         return []
-    with fake.lock:
-        logged = list(fake.requests)
     out: list[Any] = []
-    for r in reversed(logged):
-        if r is marker:
-            break
-        out.append(r)
+    with fake.lock:  # walked from the newest: a delivery costs its own requests, not the log's
+        for r in reversed(fake.requests):
+            if r is marker:
+                break
+            out.append(r)
     out.reverse()
     return out

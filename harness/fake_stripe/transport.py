@@ -15,10 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import stripe
-from werkzeug.datastructures import Headers
-from werkzeug.http import HTTP_STATUS_CODES
-from werkzeug.serving import WSGIRequestHandler, make_server
-from werkzeug.wrappers import Request
+from requests.structures import CaseInsensitiveDict  # stripe-python depends on requests
 
 from .forms import MAX_BODY_BYTES
 
@@ -35,7 +32,7 @@ class DispatchHTTPClient(stripe.HTTPClient):
         self._dispatch = dispatch
 
     def _call(self, method: str, url: str, headers: Mapping[str, str] | None,
-              post_data: Any) -> tuple[int, Headers, bytes]:
+              post_data: Any) -> tuple[int, CaseInsensitiveDict[str], bytes]:
         parts = urlsplit(url)
         if isinstance(post_data, str):
             post_data = post_data.encode("utf-8")
@@ -43,7 +40,7 @@ class DispatchHTTPClient(stripe.HTTPClient):
             method.upper(), parts.path, parts.query, headers or {}, post_data or b"")
         # stripe-python reads response headers case-insensitively ("request-id"), as
         # requests and httpx give them.
-        return status, Headers(headers_out), body
+        return status, CaseInsensitiveDict(headers_out), body
 
     def request(self, method: str, url: str, headers: Mapping[str, str] | None,
                 post_data: Any = None, *, _usage: list[str] | None = None,
@@ -73,19 +70,30 @@ class DispatchHTTPClient(stripe.HTTPClient):
         pass
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass  # the FakeStripe request log is the record; no access lines on stderr
+def _quiet_handler() -> type:
+    from werkzeug.serving import WSGIRequestHandler
+
+    class _QuietHandler(WSGIRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            pass  # the FakeStripe request log is the record; no access lines on stderr
+
+    return _QuietHandler
 
 
 class LocalServer:
-    """dispatch() on http://host:port, in a daemon thread, until stop()."""
+    """dispatch() on http://host:port, in a daemon thread, until stop(). werkzeug is imported
+    here, not with the module: a run in-process never serves HTTP."""
 
     def __init__(self, dispatch: Dispatch, host: str = "127.0.0.1", port: int = 0) -> None:
+        from werkzeug.http import HTTP_STATUS_CODES
+        from werkzeug.serving import make_server
+        from werkzeug.wrappers import Request
+
         self._dispatch = dispatch
+        self._request, self._reasons = Request, HTTP_STATUS_CODES
         try:
             self._server = make_server(host, port, self._app, threaded=True,
-                                       request_handler=_QuietHandler)
+                                       request_handler=_quiet_handler())
         except SystemExit:  # werkzeug prints "Address already in use" and exits
             raise OSError(f"{host}:{port} is already in use") from None
         self.host = host
@@ -105,13 +113,13 @@ class LocalServer:
         self._thread.join(timeout=5)
 
     def _app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
-        request = Request(environ)
+        request = self._request(environ)
         # One byte past the limit is enough for dispatch to answer 413; the rest is never read.
         data = request.stream.read(MAX_BODY_BYTES + 1)
         status, headers, body = self._dispatch(
             request.method, request.path, request.query_string.decode("latin-1"),
             request.headers, data)
-        reason = HTTP_STATUS_CODES.get(status, "Unknown")
+        reason = self._reasons.get(status, "Unknown")
         start_response(f"{status} {reason}",
                        [*headers.items(), ("Content-Length", str(len(body)))])
         return [body]

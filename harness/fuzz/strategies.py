@@ -7,6 +7,7 @@ plainest example: fewer actions, Stripe's natural order, no duplicates, drops or
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -96,6 +97,11 @@ def _moves() -> st.SearchStrategy[tuple[int, int, int, int]]:
                      st.integers(0, 3))
 
 
+@functools.lru_cache(maxsize=16)
+def _move_lists(max_actions: int) -> st.SearchStrategy[list[tuple[int, int, int, int]]]:
+    return st.lists(_moves(), max_size=max_actions)
+
+
 @st.composite
 def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: str | None = None,
               *, customers: Sequence[str] = ("alice",), catalog: Catalog | None = None,
@@ -116,7 +122,7 @@ def scenarios(draw: st.DrawFn, api_version: str = PINNED_VERSION, billing_mode: 
     prices = tuple(catalog.prices)
     opening = [{"checkout": {"customer": who, "price": prices[draw(st.integers(
         0, len(prices) - 1))]}} for who in names]
-    wanted = draw(st.lists(_moves(), max_size=max_actions))
+    wanted = draw(_move_lists(max_actions))
     steps = _play(opening, wanted, names, api_version, billing_mode, catalog)
     numbered, n = [], 0
     for raw in steps:
@@ -237,11 +243,30 @@ def events_by_segment(scenario: Scenario, api_version: str, billing_mode: str | 
 def segment_event_types(scenario: Scenario, api_version: str, billing_mode: str | None = None,
                         *, catalog: Catalog | None = None,
                         enabled_events: list[str] | None = None) -> list[list[str]]:
-    """Per checkpoint, the types of the events a run delivers, in Stripe's order."""
-    sim = Simulator(scenario, api_version, catalog or default_catalog(),
-                    billing_mode=billing_mode)
-    return [[e.type for e in seg.events if matches(e.type, enabled_events)]
-            for seg in sim.segments()]
+    """Per checkpoint, the types of the events a run delivers, in Stripe's order.
+
+    Remembered per flow: hypothesis tries many plans over one flow (a third of a campaign's
+    examples repeat a flow, and shrinking repeats it throughout), and the shape comes from a
+    whole simulation that depends on nothing else."""
+    # repr names each step's kind; a JSON dump would not (cancel_now and cancel_at_period_end
+    # have the same fields).
+    key = (repr(scenario), api_version, billing_mode,
+           None if enabled_events is None else tuple(enabled_events),
+           None if catalog is None else id(catalog))
+    hit = _SHAPES.get(key)
+    if hit is None or hit[0] is not catalog:
+        sim = Simulator(scenario, api_version, catalog or default_catalog(),
+                        billing_mode=billing_mode)
+        hit = (catalog, tuple(tuple(e.type for e in seg.events if matches(e.type, enabled_events))
+                              for seg in sim.segments()))
+        if len(_SHAPES) >= _SHAPES_KEPT:
+            del _SHAPES[next(iter(_SHAPES))]  # the oldest
+        _SHAPES[key] = hit
+    return [list(seg) for seg in hit[1]]
+
+
+_SHAPES: dict[tuple[Any, ...], tuple[Catalog | None, tuple[tuple[str, ...], ...]]] = {}
+_SHAPES_KEPT = 256
 
 
 @st.composite
@@ -268,20 +293,18 @@ def delivery_plans(draw: st.DrawFn, segments: Sequence[Sequence[int]], *,
     events = [e for s in segs for e in s]
     if not events:
         return Schedule([[] for _ in segs], mode="explicit")
-    pick = st.sampled_from(events)  # shrinks toward the first event
+    moves, duplicates, faults = _plan_parts(tuple(events), len(flat), max_moves,
+                                            max_duplicates, max_faults)
     if max_moves and len(flat) > 1:
-        for e, distance in draw(st.lists(st.tuples(pick, st.integers(1, len(flat) - 1)),
-                                         max_size=max_moves)):
+        for e, distance in draw(moves):
             at = _first(flat, e)
             p = flat.pop(at)
             flat.insert(min(at + distance, len(flat)), p)
     if max_duplicates:
-        for e, gap in draw(st.lists(st.tuples(pick, st.integers(0, 6)),
-                                    max_size=max_duplicates)):
+        for e, gap in draw(duplicates):
             flat.insert(min(_first(flat, e) + 1 + gap, len(flat)), Planned(e))
     if max_faults:
-        for e, fate in draw(st.lists(st.tuples(pick, st.sampled_from(FATES)),
-                                     max_size=max_faults, unique_by=lambda t: t[0])):
+        for e, fate in draw(faults):
             flat[_first(flat, e)] = Planned(e, fate)
     out: list[list[Planned]] = [[]]
     for p in flat:
@@ -292,6 +315,22 @@ def delivery_plans(draw: st.DrawFn, segments: Sequence[Sequence[int]], *,
     schedule = Schedule(out, mode="explicit")
     schedule.notes.append(plan_text(schedule))
     return schedule
+
+
+@functools.lru_cache(maxsize=256)
+def _plan_parts(events: tuple[int, ...], span: int, max_moves: int, max_duplicates: int,
+                max_faults: int) -> tuple[Any, Any, Any]:
+    """The three lists a plan draws over these events, built once per shape: building and
+    validating strategies anew for every example was a tenth of a campaign's drawing."""
+    pick = st.sampled_from(events)  # shrinks toward the first event
+    return (st.lists(st.tuples(pick, st.integers(1, max(span - 1, 1))), max_size=max_moves),
+            st.lists(st.tuples(pick, st.integers(0, 6)), max_size=max_duplicates),
+            st.lists(st.tuples(pick, st.sampled_from(FATES)), max_size=max_faults,
+                     unique_by=_event_of))
+
+
+def _event_of(move: tuple[int, Any]) -> int:
+    return move[0]
 
 
 def _first(flat: list[Planned | None], event: int) -> int:

@@ -7,6 +7,8 @@ and the test-only /__test/users and /__test/state, over an in-memory SQLite data
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -46,7 +48,11 @@ class ReferenceApp:
         self.client = settings.stripe_client()
         self.webhooks = webhooks(settings, self.db, self.client)
         self.portal = portal(settings, self.db, self.client)
-        self.starlette = Starlette(
+
+    @cached_property
+    def starlette(self) -> Starlette:
+        """The routes, built on the first request (the harness in-process calls the methods)."""
+        return Starlette(
             routes=[
                 Route("/healthz", self._healthz, methods=["GET"]),
                 Route("/billing/portal", self._portal, methods=["POST"]),
@@ -125,12 +131,29 @@ class ReferenceApp:
         body = await _read_body(request, MAX_FORM_BYTES)
         if body is None:
             return _response(Reply(413, "body too large"))
-        fields = dict(request.query_params)
-        parsed = _form_fields(request.headers.get("content-type", ""), body)
+        return _response(await run_in_threadpool(
+            self._portal_reply, user_id, request.headers.get("content-type", ""), body,
+            request.query_params))
+
+    def open_portal(self, user_id: str | None, content_type: str, body: bytes,
+                    query: Mapping[str, str]) -> Response:
+        """What the /billing/portal route answers this request, without ASGI (the harness
+        in-process calls this, as it calls the webhook handler)."""
+        refused = self.portal.refuse_anonymous(user_id)
+        if refused is not None:
+            return _response(refused)
+        if len(body) > MAX_FORM_BYTES:
+            return _response(Reply(413, "body too large"))
+        return _response(self._portal_reply(user_id, content_type, body, query))
+
+    def _portal_reply(self, user_id: str | None, content_type: str, body: bytes,
+                      query: Mapping[str, str]) -> Reply:
+        fields = dict(query)
+        parsed = _form_fields(content_type, body)
         if parsed is None:
-            return _response(Reply(400, "the body is not form data or a JSON object"))
+            return Reply(400, "the body is not form data or a JSON object")
         fields.update(parsed)
-        return _response(await run_in_threadpool(self.portal.handle, user_id, fields))
+        return self.portal.handle(user_id, fields)
 
     async def _webhook(self, request: Request) -> Response:
         body = await _read_body(request, MAX_BODY_BYTES)

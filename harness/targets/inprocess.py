@@ -120,8 +120,8 @@ class ReferenceTarget:
 
     Its Stripe calls go to the fake Stripe API through an in-memory HTTP client. Deliveries call
     its webhook handler with the raw body and the signature header, exactly what its route
-    hands over (`asgi=True` sends them through the ASGI route instead, a thread hop slower);
-    portal requests always go through the ASGI route.
+    hands over, and portal requests call the function behind its portal route (`asgi=True`
+    sends both through the ASGI routes instead, thread hops slower).
     """
 
     mutant: str | None = None
@@ -202,6 +202,15 @@ class ReferenceTarget:
             body = jsonlib.dumps(dict(json)).encode()
         if user_id is not None:
             headers["x-user-id"] = user_id
+        if not self.asgi and self.app is not None:
+            # What the route answers, without ASGI's threads (as deliveries do).
+            try:
+                reply = self.app.open_portal(user_id, headers["content-type"], body,
+                                             query or {})
+            except Exception as exc:  # a crash is a 500, as through the server (_call_asgi)
+                return PortalAnswer(500, None, f"{type(exc).__name__}: {exc}"[:PORTAL_BODY_LIMIT])
+            return PortalAnswer(reply.status_code, reply.headers.get("location"),
+                                reply.body.decode("utf-8", "replace")[:PORTAL_BODY_LIMIT])
         status, out, answer = self._request("POST", self.portal_path, headers, body,
                                             urlencode(query or {}))
         return PortalAnswer(status, out.get("location"),

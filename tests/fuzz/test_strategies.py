@@ -164,3 +164,26 @@ def test_each_fuzzed_example_gets_its_own_ids_and_keeps_them(data):
     same = (a.scenario.model_dump_json(include=flow) == b.scenario.model_dump_json(include=flow)
             and a.schedule.segments == b.schedule.segments and a.billing_mode == b.billing_mode)
     assert (a.world_seed == b.world_seed) == same
+
+
+def test_a_flows_event_shape_is_its_own_even_when_its_steps_look_alike() -> None:
+    """Shapes are remembered per flow; cancel_now and cancel_at_period_end have the same
+    fields, so only the step's kind tells the two flows apart."""
+    from harness.scenario.files import Scenario
+
+    def flow(cancel: str) -> Scenario:
+        return Scenario.model_validate({
+            "name": "fuzzed", "description": "d", "customers": ["alice"],
+            "steps": [{"checkout": {"customer": "alice", "price": "price_pro_monthly"}},
+                      {"checkpoint": {"name": "cp1"}}, {cancel: {"customer": "alice"}},
+                      {"checkpoint": {"name": "end"}}]})
+
+    shapes = []
+    for cancel in ("cancel_now", "cancel_at_period_end", "cancel_now"):
+        scenario = flow(cancel)
+        fresh = [[e.type for e in seg.events]
+                 for seg in Simulator(scenario, "2025-03-31.basil").segments()]
+        shape = segment_event_types(scenario, "2025-03-31.basil")
+        assert shape == fresh
+        shapes.append(shape)
+    assert shapes[0] != shapes[1] and shapes[0] == shapes[2]
