@@ -23,7 +23,9 @@ class SnapshotStore:
     `stand_at(i)` shows the objects as they were after stream item `i`: for each object id, the
     `data.object` of the newest event by `created` among items 0..i (stream order breaks ties).
     Those snapshots are in the stream's API version whatever version the app asks for, and
-    `expand[]` is not honoured: the app gets what the webhook carried, not a re-rendering.
+    `expand[]` is honoured only for top-level ids of objects the stream carries (a
+    subscription's `discounts`, from customer.discount.* events): the app gets what the
+    webhooks carried, not a re-rendering.
     """
 
     def __init__(self, events: Sequence[dict[str, Any]]) -> None:
@@ -62,6 +64,13 @@ class SnapshotStore:
         if obj is None or _collection(obj) != call.match["collection"]:
             raise _no_such(call.match["collection"].rstrip("s").replace("/", "."),
                            call.match["id"])
+        paths = call.params.get("expand")
+        if isinstance(paths, list):
+            obj = dict(obj)
+            for path in paths:
+                if isinstance(path, str) and isinstance(obj.get(path), list):
+                    obj[path] = [self.objects.get(v, v) if isinstance(v, str) else v
+                                 for v in obj[path]]
         return obj
 
     def _list(self, call: Any) -> dict[str, Any]:

@@ -2,7 +2,7 @@
 
 `quantity` (seats) and `cancellation_feedback` (the portal survey answer) are tracked since the
 simulator models them; a cassette recorded before lacks both and is written back without them,
-byte for byte.
+byte for byte. `coupon` (the subscription's discount) is written only when one is set.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pydantic import BaseModel, model_serializer
 class TrackedLater(BaseModel):
     quantity: int | None = None
     cancellation_feedback: str | None = None
+    coupon: str | None = None
 
     @model_serializer(mode="wrap")
     def _leave_out_untracked(self, handler: Any) -> dict[str, Any]:
@@ -22,4 +23,6 @@ class TrackedLater(BaseModel):
         if self.quantity is None:  # recorded before these fields were tracked
             data.pop("quantity", None)
             data.pop("cancellation_feedback", None)
+        if self.coupon is None:
+            data.pop("coupon", None)
         return data

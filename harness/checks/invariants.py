@@ -39,6 +39,8 @@ DEFECTS = {
     "state.quantity": "the app holds the wrong quantity (seats changed in the portal were lost)",
     "state.cancellation_feedback": "the cancellation feedback was not recorded (it arrives in a "
                                    "later customer.subscription.updated, even after .deleted)",
+    "state.coupon": "the app holds the wrong discount (a promotion code or retention coupon was "
+                    "not recorded, or a discount that ended was kept)",
     "invoices.recorded_once": "a duplicate delivery recorded the invoice twice",
     "invoices.missing": "a paid invoice was never recorded",
     "invoices.unpaid_recorded": "an invoice Stripe does not hold as paid is recorded as paid",

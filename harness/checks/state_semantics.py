@@ -77,6 +77,10 @@ SUBSCRIPTION_COLUMNS: tuple[Column, ...] = (
     Column("cancellation_feedback", "the answer to the portal's cancellation survey "
            "(Stripe's cancellation_details.feedback), which arrives in a later update, even "
            "after the subscription ended", "Stripe's feedback, also once ended (NULL if none)"),
+    Column("coupon", "the id of the coupon discounting the subscription now (its discount's "
+           "coupon: `discount.coupon.id` before 2025-03-31.basil, the expanded `discounts` "
+           "after, `source.coupon` from 2025-09-30.clover); NULL when none or once it ended",
+           "while not ended: Stripe's coupon id, or NULL; anything once ended", future=True),
 )
 COLUMNS = {c.name: c for c in SUBSCRIPTION_COLUMNS}
 ALIASES = {"pause_collection": "collection_paused"}  # a verbatim mirror of Stripe's field

@@ -27,7 +27,7 @@ from .tables import (
 )
 
 _SUB_FIELDS = ("status", "price_id", "current_period_end", "cancel_at_period_end", "paused",
-               "collection_paused", "quantity", "cancellation_feedback")
+               "collection_paused", "quantity", "cancellation_feedback", "coupon")
 
 # -- states -----------------------------------------------------------------------------------
 
@@ -175,7 +175,7 @@ def _state_text(value: Any) -> str | None:
         return f"{len(value)}: " + ", ".join(short(v, 14) for v in value) if value else "none"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):  # the only integer field is current_period_end
+    if isinstance(value, int) and value >= 10**9:  # a time (current_period_end), not a count
         return when(value)
     return str(value)
 

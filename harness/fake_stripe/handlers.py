@@ -92,7 +92,8 @@ def as_int(value: Any, param: str, *, low: int | None = None, high: int | None =
 
 # Stores the fidelity side of the World may hold (payments); searched when present.
 _OPTIONAL_STORES = ("payment_intents", "charges", "refunds", "balance_transactions",
-                    "invoice_payments", "subscription_schedules")
+                    "invoice_payments", "subscription_schedules", "discounts", "coupons",
+                    "promotion_codes")
 _API_STORES = ("products", "prices", "features", "webhook_endpoints", "portal_configurations")
 
 # Fields Stripe leaves out unless expanded (https://docs.stripe.com/expand#includable-properties):
@@ -148,8 +149,19 @@ def _expand(call: Call, node: Any, parts: list[str], path: str) -> None:
         if obj is None:
             raise errors.invalid(f"This property cannot be expanded ({path}).")
         value = node[key] = call.render(obj)
+    elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+        value = node[key] = [_expand_id(call, v, path) for v in value]  # e.g. discounts
     if rest and value is not None:
         _expand(call, value, rest, path)
+
+
+def _expand_id(call: Call, value: Any, path: str) -> Any:
+    if not isinstance(value, str):
+        return value
+    obj = find_object(call.world, value)
+    if obj is None:
+        raise errors.invalid(f"This property cannot be expanded ({path}).")
+    return call.render(obj)
 
 
 # -- retrieve ----------------------------------------------------------------------------------

@@ -208,14 +208,14 @@ def _subscription_flow(call: Call, customer: str, flow_type: str, value: Any) ->
                              "managed in the customer portal.", f"{prefix}[subscription]")
     out: dict[str, Any] = {"subscription": sub_id}
     if flow_type == "subscription_cancel":
-        out["retention"] = _retention(data.get("retention"), prefix)
+        out["retention"] = _retention(call, data.get("retention"), prefix)
     if flow_type == "subscription_update_confirm":
         out["items"] = _items(call, sub, data.get("items"), prefix)
-        out["discounts"] = _discounts(data.get("discounts"), prefix)
+        out["discounts"] = _discounts(call, data.get("discounts"), prefix)
     return out
 
 
-def _retention(value: Any, prefix: str) -> dict[str, Any] | None:
+def _retention(call: Call, value: Any, prefix: str) -> dict[str, Any] | None:
     if value is None:
         return None
     prefix = f"{prefix}[retention]"
@@ -232,8 +232,9 @@ def _retention(value: Any, prefix: str) -> dict[str, Any] | None:
     if "coupon" not in offer:
         raise errors.missing(f"{prefix}[coupon_offer][coupon]")
     coupon = as_string(offer["coupon"], f"{prefix}[coupon_offer][coupon]")
-    # A World has no coupons, so every coupon is unknown.
-    raise errors.no_such("coupon", coupon, f"{prefix}[coupon_offer][coupon]")
+    if coupon not in call.world.coupons:  # the World's coupons (harness.sim.discounts)
+        raise errors.no_such("coupon", coupon, f"{prefix}[coupon_offer][coupon]")
+    return {"coupon_offer": {"coupon": coupon}, "type": "coupon_offer"}
 
 
 def _items(call: Call, sub: Any, value: Any, prefix: str) -> list[dict[str, Any]]:
@@ -274,16 +275,21 @@ def _items(call: Call, sub: Any, value: Any, prefix: str) -> list[dict[str, Any]
     return [out]
 
 
-def _discounts(value: Any, prefix: str) -> list[dict[str, Any]] | None:
+def _discounts(call: Call, value: Any, prefix: str) -> list[dict[str, Any]] | None:
     if value is None:
         return None
+    out = []
     for i, discount in enumerate(as_array(value, f"{prefix}[discounts]")):
         param = f"{prefix}[discounts][{i}]"
         data = as_hash(discount, param)
         allow(data, {"coupon", "promotion_code"}, param)
-        # A World has no coupons or promotion codes, so any named one is unknown.
-        for key, noun in (("coupon", "coupon"), ("promotion_code", "promotion code")):
+        entry: dict[str, Any] = {"coupon": None, "promotion_code": None}
+        for key, noun, store in (("coupon", "coupon", call.world.coupons),
+                                 ("promotion_code", "promotion code",
+                                  call.world.promotion_codes)):
             if key in data:
-                raise errors.no_such(noun, as_string(data[key], f"{param}[{key}]"),
-                                     f"{param}[{key}]")
-    return []
+                entry[key] = as_string(data[key], f"{param}[{key}]")
+                if entry[key] not in store:  # the World's (harness.sim.discounts)
+                    raise errors.no_such(noun, entry[key], f"{param}[{key}]")
+        out.append(entry)
+    return out

@@ -90,6 +90,7 @@ class ReferenceApp:
                     "collection_paused": row.collection_paused,
                     "quantity": row.quantity,
                     "cancellation_feedback": row.cancellation_feedback,
+                    "coupon": row.coupon,
                 }
                 for row in rows
             },

@@ -28,6 +28,7 @@ class SubscriptionRow:
     updated_at: int
     quantity: int = 1
     cancellation_feedback: str | None = None
+    coupon: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ class Database:
             collection_paused INTEGER NOT NULL,
             updated_at INTEGER NOT NULL,
             quantity INTEGER NOT NULL DEFAULT 1,
-            cancellation_feedback TEXT
+            cancellation_feedback TEXT,
+            coupon TEXT
         )"""
     # The UNIQUE constraint is the last line of defence against recording a payment twice:
     # invoice.paid and invoice.payment_succeeded are two events about the same invoice.
@@ -179,8 +181,8 @@ class Database:
         self.conn.execute(
             "INSERT OR REPLACE INTO subscriptions (stripe_subscription_id, stripe_customer_id, "
             "status, stripe_price_id, current_period_end, cancel_at_period_end, cancel_at, "
-            "paused, collection_paused, updated_at, quantity, cancellation_feedback) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "paused, collection_paused, updated_at, quantity, cancellation_feedback, coupon) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             astuple(row),
         )
 

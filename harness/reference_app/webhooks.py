@@ -283,6 +283,9 @@ class WebhookProcessor:
         # a StripeObject tree first, which cost more than the rest of a delivery together.
         path = f"/v1/subscriptions/{quote_plus(subscription_id)}"
         data = self.client.raw_request("get", path).data
+        if isinstance(data, dict) and any(isinstance(d, str) for d in data.get("discounts") or []):
+            # discounts are ids unless expanded: fetch once more, only when there is one
+            data = self.client.raw_request("get", path, expand=["discounts"]).data
         if not isinstance(data, dict):
             raise MalformedEventError("Stripe answered a subscription that is not an object")
         return data
@@ -301,6 +304,7 @@ class WebhookProcessor:
             updated_at=self.now(),
             quantity=self.quantity(sub),
             cancellation_feedback=self.cancellation_feedback(sub),
+            coupon=self.coupon(sub),
         )
 
     def quantity(self, sub: dict[str, Any]) -> int:
@@ -312,6 +316,21 @@ class WebhookProcessor:
         details = sub.get("cancellation_details")
         value = details.get("feedback") if isinstance(details, dict) else None
         return value if isinstance(value, str) else None
+
+    def coupon(self, sub: dict[str, Any]) -> str | None:
+        # basil (2025-03-31) removed Subscription.discount; `discounts` lists the discounts in
+        # every version (fetched expanded). clover (2025-09-30) moved the discount's coupon (an
+        # object) to source.coupon (an id). docs.stripe.com/changelog/clover/2025-09-30/
+        # add-discount-source-property
+        discounts = sub.get("discounts")
+        if discounts and not isinstance(discounts[0], dict):  # bare ids: an event's snapshot
+            discounts = self.fetch_subscription(text(sub, "id")).get("discounts")
+        if not discounts or not isinstance(discounts[0], dict):
+            return None
+        discount = discounts[0]
+        source = discount.get("source")
+        coupon = field(source, "coupon") if source else field(discount, "coupon")
+        return text(coupon, "id") if isinstance(coupon, dict) else coupon
 
     def period_end(self, sub: dict[str, Any]) -> int:
         # basil (2025-03-31) removed Subscription.current_period_end; the item's period is

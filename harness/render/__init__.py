@@ -27,6 +27,7 @@ from .customers import (
     render_portal_session,
     render_setup_intent,
 )
+from .discounts import render_coupon, render_discount, render_promotion_code
 from .payments import (
     render_charge,
     render_invoice_payment,
@@ -57,6 +58,9 @@ _RENDERERS = {
     "billing_portal.configuration": render_portal_configuration,
     "balance_transaction": render_balance_transaction,
     "subscription_schedule": render_subscription_schedule,
+    "coupon": render_coupon,
+    "promotion_code": render_promotion_code,
+    "discount": render_discount,
 }
 
 

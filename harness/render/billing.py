@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..versions import Era, at_least, era
+from .discounts import invoice_fields, line_discount_amounts
 from .subscriptions import payment_method_options, render_plan, render_price
 
 
@@ -125,6 +126,10 @@ def render_invoice(inv: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["amount_paid_off_stripe"] = 0
     if era(version) >= Era.ENDIVE:
         out["status_details"] = None
+    if inv.discount is not None:
+        out.update(invoice_fields(inv, version))
+        for body, line in zip(lines, inv.lines, strict=True):
+            body["discount_amounts"] = line_discount_amounts(line, inv)
     if upcoming:  # invoice.upcoming: "will not have an invoice ID" (before clover, see sim)
         if shown_id is None:
             del out["id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..versions import at_least
+from .discounts import customer_fields
 
 
 def render_customer(c: Any, version: str, catalog: Any) -> dict[str, Any]:
@@ -26,6 +27,8 @@ def render_customer(c: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["individual_name"] = None
     if at_least(version, "2025-12-15"):
         out["customer_account"] = None
+    if c.discount is not None:
+        out.update(customer_fields(c, version))
     return out
 
 
@@ -62,7 +65,7 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
     out: dict[str, Any] = {
         "id": s.id, "object": "checkout.session", "adaptive_pricing": {"enabled": False},
         "after_expiration": None, "allow_promotion_codes": None,
-        "amount_subtotal": s.amount_total, "amount_total": s.amount_total,
+        "amount_subtotal": s.amount_total + s.amount_discount, "amount_total": s.amount_total,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": s.billing_address_collection, "cancel_url": s.cancel_url or "https://app.example.test/pricing",
         "client_reference_id": s.client_reference_id, "client_secret": None,
@@ -73,7 +76,8 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
         "customer": s.customer, "customer_creation": s.customer_creation,
         "customer_details": _checkout_customer_details(s, version),
         "customer_email": None if s.status == "complete" else s.customer_email,
-        "discounts": [], "expires_at": s.expires_at or s.created + 86400,
+        "discounts": [dict(d) for d in s.discounts],
+        "expires_at": s.expires_at or s.created + 86400,
         "invoice": s.invoice, "invoice_creation": None, "livemode": False, "locale": s.locale,
         "metadata": dict(s.metadata), "mode": s.mode, "payment_intent": None, "payment_link": None,
         "payment_method_collection": "always", "payment_method_configuration_details": None,
@@ -85,7 +89,8 @@ def render_checkout_session(s: Any, version: str, catalog: Any) -> dict[str, Any
         "status": s.status, "submit_type": None, "subscription": s.subscription,
         "success_url": s.success_url
         or "https://app.example.test/billing?session_id={CHECKOUT_SESSION_ID}",
-        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "total_details": {"amount_discount": s.amount_discount, "amount_shipping": 0,
+                          "amount_tax": 0},
         "ui_mode": "hosted", "url": s.url, "wallet_options": None,
     }
     if at_least(version, "2025-03-31"):

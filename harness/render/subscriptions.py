@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..versions import Era, at_least, era
+from .discounts import subscription_fields
 
 
 def render_price(price: Any, version: str) -> dict[str, Any]:
@@ -144,6 +145,8 @@ def render_subscription(sub: Any, version: str, catalog: Any) -> dict[str, Any]:
         out["discount"] = None
     if e >= Era.ENDIVE:
         out["status_details"] = {"paused": dict(sub.paused)} if sub.paused else None
+    if sub.discount is not None:
+        out.update(subscription_fields(sub, version))
     return out
 
 

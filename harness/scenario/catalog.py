@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..errors import ConfigError
 from ..files import read_structured
+from .discounts import CouponSpec, PromotionCodeSpec, check_references
 
 
 class _Strict(BaseModel):
@@ -38,6 +39,13 @@ class PlanSpec(_Strict):
 class CatalogSpec(_Strict):
     currency: str = "usd"
     plans: list[PlanSpec] = Field(min_length=1)
+    coupons: list[CouponSpec] = Field(default_factory=list)
+    promotion_codes: list[PromotionCodeSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _discount_references(self) -> CatalogSpec:
+        check_references(self.coupons, self.promotion_codes)
+        return self
 
 
 @dataclass(frozen=True)
@@ -58,6 +66,8 @@ class Catalog:
     plans: tuple[str, ...]
     prices: Mapping[str, Price]
     products: Mapping[str, str]  # product id -> product name (the plan's display name)
+    coupons: tuple[CouponSpec, ...] = ()  # seeded into every World (harness.sim.discounts)
+    promotion_codes: tuple[PromotionCodeSpec, ...] = ()
 
     def rank(self, plan: str) -> int:
         return self.plans.index(plan)
@@ -106,7 +116,8 @@ class Catalog:
                     p.id, product, plan.name, p.unit_amount, spec.currency, p.interval,
                     p.interval_count,
                 )
-        return cls(tuple(names), prices, products)
+        return cls(tuple(names), prices, products, tuple(spec.coupons),
+                   tuple(spec.promotion_codes))
 
     @classmethod
     def from_plan_prices(cls, plans: Mapping[str, list[str]], *,

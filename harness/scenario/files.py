@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError,
 
 from ..errors import ConfigError, ScenarioError
 from .catalog import Catalog, format_validation_error, read_structured_file
+from .discounts import CouponSpec, PromotionCodeSpec, check_references
 
 # A scenario covers at most this much virtual time: the simulator renews every period on the
 # way, so an unbounded `advance: {days: 365000}` would play thousands of renewals.
@@ -101,6 +102,15 @@ class ChangeQuantity(_OnSubscription):
     proration_behavior: Literal["create_prorations", "always_invoice", "none"] | None = None
 
 
+class ApplyPromotionCode(_OnSubscription):
+    code: str = Field(min_length=1, description="the customer-facing code (or its promo_ id)")
+
+
+class AcceptRetentionOffer(_OnSubscription):
+    coupon: str | None = Field(default=None, description="default: the portal configuration's "
+                               "features.subscription_cancel.retention coupon")
+
+
 class AuthenticatePayment(_Strict):
     customer: str
     succeed: bool = True
@@ -154,6 +164,7 @@ class Expect(_Strict):
     paid_invoices: int | None = None
     quantity: int | None = None
     cancellation_feedback: str | None = None
+    coupon: str | None = None
 
 
 class Checkpoint(_Strict):
@@ -174,6 +185,8 @@ ACTIONS: dict[str, type[_Strict]] = {
     "card_declines": CardDeclines,
     "change_quantity": ChangeQuantity,
     "authenticate_payment": AuthenticatePayment,
+    "apply_promotion_code": ApplyPromotionCode,
+    "accept_retention_offer": AcceptRetentionOffer,
     "advance": Advance,
     "checkpoint": Checkpoint,
 }
@@ -195,6 +208,9 @@ class Scenario(_Strict):
     portal_configuration: str | dict[str, Any] | None = Field(
         default=None, description="a built-in configuration's name, a file (JSON, YAML, TOML) "
                                   "relative to the scenario, or Stripe's object inline")
+    coupons: list[CouponSpec] = Field(default_factory=list, description="coupons the flow "
+                                      "uses, added to the catalog's")
+    promotion_codes: list[PromotionCodeSpec] = Field(default_factory=list)
     _source: str | None = PrivateAttr(default=None)
     _unsupported: dict[str, str] = PrivateAttr(default_factory=dict)  # version -> why not
 
@@ -237,6 +253,8 @@ class Scenario(_Strict):
                     raise ValueError(
                         f"steps.{i}.advance: takes the scenario past {MAX_VIRTUAL_DAYS} days "
                         "(about ten years) of virtual time, the most a scenario may cover")
+        check_references(self.coupons, [p for p in self.promotion_codes
+                                         if p.coupon in {c.id for c in self.coupons}])
         unknown = set(self.requires) - {"min_api_version", "billing_mode"}
         if unknown:
             raise ValueError(f"requires: unknown key(s) {sorted(unknown)}")

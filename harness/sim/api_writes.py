@@ -172,7 +172,8 @@ def create_card(world: World, card: str) -> PaymentMethod:
 
 def create_subscription(world: World, customer_id: str, items: list[tuple[str, int]], *,
                         default_payment_method: str | None, payment_behavior: str,
-                        metadata: dict[str, str]) -> Subscription:
+                        metadata: dict[str, str], discount: tuple[Any, Any] | None = None,
+                        ) -> Subscription:
     """POST /v1/subscriptions: charged now with the default card, else `incomplete`."""
     cust = world.customer(customer_id)
     pm = world.payment_methods.get(default_payment_method or cust.default_payment_method or "")
@@ -195,9 +196,13 @@ def create_subscription(world: World, customer_id: str, items: list[tuple[str, i
         default_payment_method=default_payment_method, metadata=metadata,
         status="active" if payable else "incomplete")
     world.subscriptions[sub.id] = sub
+    if discount is not None:  # `discounts`: (coupon, promotion code), see sim.discounts
+        world.attach_discount(sub, *discount)
     inv = world._new_invoice(sub, "subscription_create", cycle=True)
     sub.latest_invoice = inv.id
     world.emit("customer.subscription.created", sub, request=API)
+    if sub.discount is not None:
+        world.emit("customer.discount.created", sub.discount, request=API)
     world.emit("invoice.created", inv, request=API)
     world._open(inv)
     world.emit("invoice.finalized", inv, request=API)

@@ -93,12 +93,14 @@ def complete_session(world: World, session: CheckoutSession, card: str, *,
     if trial_end is not None:
         sub.status, sub.trial_start, sub.trial_end = "trialing", start, trial_end
     world.subscriptions[sub.id] = sub
+    world.discount_checkout(session, sub)  # the session's `discounts` (sim.discounts)
     inv = world._new_invoice(sub, "subscription_create", cycle=True, trial=trial_end is not None)
     sub.latest_invoice = inv.id
     if trial_end is not None:
         world._pay_trial_checkout(sub, inv, pm)
     else:
         world._pay_checkout(sub, inv, pm)  # the order World.checkout follows
+    session.amount_discount = inv.total_discount
     session.status, session.payment_status = "complete", "paid"
     session.subscription, session.invoice, session.amount_total = sub.id, inv.id, inv.total
     session.customer_email = session.customer_email or cust.email

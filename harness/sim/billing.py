@@ -121,6 +121,7 @@ class BillingVerbs:
             starting_balance=cust.balance,
         )
         self.invoices[inv.id] = inv
+        self._discount_invoice(inv, sub)
         return inv
 
     def _finalize(self: World, inv: Invoice, *, request: str = "automatic") -> None:
@@ -264,6 +265,7 @@ class BillingVerbs:
         inv = self._new_invoice(sub, "subscription_cycle", cycle=True, period=ended)
         sub.latest_invoice = inv.id
         self.emit("invoice.created", inv, request="automatic")
+        self._end_discount(sub, inv)
         self.emit("customer.subscription.updated", sub, before=before, request="automatic")
 
     def _end_scheduled(self: World, sub: Subscription) -> None:

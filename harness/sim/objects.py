@@ -47,6 +47,7 @@ class Customer(_Snap):
     delinquent: bool = False
     next_invoice_sequence: int = 1
     metadata: dict[str, str] = field(default_factory=dict)
+    discount: Any = None  # a customer-level Discount (harness.sim.discounts)
     kind = "customer"
 
     @property
@@ -104,6 +105,7 @@ class Subscription(_Snap):
     trial_start: int | None = None
     trial_end: int | None = None
     trial_will_end_sent: bool = False  # bookkeeping, not rendered
+    discount: Any = None  # the subscription's Discount (harness.sim.discounts)
     description: str | None = None
     schedule: str | None = None  # the sub_sched_ managing it (sim/schedules.py)
     kind = "subscription"
@@ -141,6 +143,7 @@ class InvoiceLine(_Snap):
     subscription_item: str | None
     invoice_item: str | None = None
     credited: dict[str, Any] | None = None  # a credit proration's debit (sim.lines)
+    discount_amount: int = 0  # this line's share of the invoice's discount
 
 
 @dataclass
@@ -190,6 +193,7 @@ class Invoice(_Snap):
     payment_intent: str | None = None
     charge: str | None = None
     starting_balance: int = 0
+    discount: Any = None  # a snapshot of the Discount it billed (harness.sim.discounts)
     kind = "invoice"
 
     @property
@@ -197,8 +201,12 @@ class Invoice(_Snap):
         return sum(line.amount for line in self.lines)
 
     @property
+    def total_discount(self) -> int:
+        return sum(line.discount_amount for line in self.lines)
+
+    @property
     def total(self) -> int:
-        return self.subtotal
+        return self.subtotal - self.total_discount
 
     @property
     def amount_due(self) -> int:
@@ -231,6 +239,8 @@ class CheckoutSession(_Snap):
     metadata: dict[str, str] = field(default_factory=dict)
     expires_at: int | None = None
     customer_creation: str | None = None
+    discounts: list[dict[str, Any]] = field(default_factory=list)  # {coupon, promotion_code}
+    amount_discount: int = 0
     # what the app asked Checkout to do (kept for completion and reads)
     subscription_data: dict[str, Any] = field(default_factory=dict)
     customer_update: dict[str, str] = field(default_factory=dict)

@@ -53,11 +53,23 @@ class _Reason(_Lenient):
     options: list[str] = Field(default_factory=list)
 
 
+class _CouponOffer(_Lenient):
+    coupon: str
+
+
+class _Retention(_Lenient):
+    # The Dashboard's retention coupon, which Stripe's API does not expose on the configuration;
+    # written in the shape of a session's flow_data.subscription_cancel.retention.
+    type: Literal["coupon_offer"]
+    coupon_offer: _CouponOffer
+
+
 class _SubscriptionCancel(_Lenient):
     enabled: bool = False
     mode: Literal["at_period_end", "immediately"] = "at_period_end"
     proration_behavior: Proration = "none"
     cancellation_reason: _Reason = Field(default_factory=_Reason)
+    retention: _Retention | None = None
 
 
 class _Enabled(_Lenient):
@@ -96,6 +108,10 @@ class PortalConfiguration(_Lenient):
             if price not in listed:
                 raise ScenarioError(f"portal configuration {self.id}: price {price} is not "
                                     "offered in features.subscription_update.products")
+
+    def retention_coupon(self) -> str | None:
+        retention = self.features.subscription_cancel.retention
+        return retention.coupon_offer.coupon if retention else None
 
     def schedules_downgrades(self) -> bool:
         update = self.features.subscription_update

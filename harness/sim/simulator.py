@@ -88,6 +88,7 @@ class Simulator:
         why = self.scenario.supports(self.api_version, self.billing_mode)
         if why:
             raise ScenarioError(f"scenario {self.scenario.name!r} cannot run here: {why}")
+        self._add_discounts()
         self.customers: dict[str, SimCustomer] = {}
         for spec in self.scenario.customers:
             email = spec.email or f"{spec.name}@example.test"
@@ -96,6 +97,16 @@ class Simulator:
             if spec.portal_configuration is not None:
                 self.world.customer_portals[cust.id] = load_portal_configuration(
                     spec.portal_configuration, base)
+
+    def _add_discounts(self) -> None:
+        """The scenario's own coupons and promotion codes, next to the catalog's."""
+        try:
+            for coupon in self.scenario.coupons:
+                self.world.add_coupon(coupon)
+            for promo in self.scenario.promotion_codes:
+                self.world.add_promotion_code(promo)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{self.scenario.source}: {exc}") from None
 
     def segments(self) -> Iterator[Segment]:
         """Play the steps; yield at each checkpoint (the world then stands at that moment)."""
@@ -178,6 +189,10 @@ class Simulator:
             w.resume(sub)
         elif name == "cancel_scheduled_update":
             w.cancel_scheduled_update(sub)
+        elif name == "apply_promotion_code":
+            w.apply_promotion_code(sub, step.code)
+        elif name == "accept_retention_offer":
+            w.accept_retention_offer(sub, step.coupon)
         elif name == "change_quantity":
             w.change_quantity(sub, step.quantity, proration_behavior=step.proration_behavior)
         else:  # pragma: no cover - ACTIONS and this dispatch are kept in step by test_scenario
@@ -206,7 +221,7 @@ class Simulator:
             facts = {"plan": state["plan"], "paid_invoices": len(state["paid_invoices"]),
                      **{k: latest.get(k) for k in ("status", "cancel_at_period_end", "paused",
                                                    "collection_paused", "quantity",
-                                                   "cancellation_feedback")}}
+                                                   "cancellation_feedback", "coupon")}}
             for key, want in exp.model_dump(exclude_none=True).items():
                 if key == "plan" and want.startswith("@"):  # @low, @mid, @high
                     want = resolve_plan(want, self.catalog)

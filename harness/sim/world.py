@@ -26,6 +26,7 @@ from .billing import (
     RETRY_SCHEDULES,
     BillingVerbs,
 )
+from .discounts import Coupon, Discount, DiscountVerbs, PromotionCode
 from .objects import (
     CheckoutSession,
     Customer,
@@ -120,7 +121,7 @@ class SimEvent:
 
 @dataclass
 class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVerbs,
-            TrialVerbs, ScheduleVerbs, UpcomingVerbs):
+            TrialVerbs, ScheduleVerbs, UpcomingVerbs, DiscountVerbs):
     """Stripe's truth for one run. Create a new World per run; nothing here is global."""
 
     catalog: Catalog
@@ -148,6 +149,9 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
     payment_intents: dict[str, PaymentIntent] = field(default_factory=dict)
     charges: dict[str, Charge] = field(default_factory=dict)
     invoice_payments: dict[str, InvoicePayment] = field(default_factory=dict)
+    coupons: dict[str, Coupon] = field(default_factory=dict)
+    promotion_codes: dict[str, PromotionCode] = field(default_factory=dict)
+    discounts: dict[str, Discount] = field(default_factory=dict)
     refunds: dict[str, Refund] = field(default_factory=dict)
     subscription_schedules: dict[str, Any] = field(default_factory=dict)
     events: list[SimEvent] = field(default_factory=list)
@@ -175,6 +179,10 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
         self.origin = "portal"  # who performs customer actions: "portal" or "api"
         self._requests: dict[str, tuple[str | None, str | None]] = {}
         self._in_action = False
+        for coupon in self.catalog.coupons:  # the catalog's coupons and codes (sim.discounts)
+            self.add_coupon(coupon)
+        for promo in self.catalog.promotion_codes:
+            self.add_promotion_code(promo)
         self.proration_date: int | None = None  # set while an API update prorates as of it
 
     # -- the event log -------------------------------------------------------------------------
@@ -283,6 +291,7 @@ class World(PortalVerbs, BillingVerbs, PaymentVerbs, AuthenticationVerbs, SeatVe
                     "collection_paused": s.pause_collection is not None,
                     "quantity": s.items[0].quantity,
                     "cancellation_feedback": s.cancellation_feedback,
+                    "coupon": s.discount.coupon.id if s.discount else None,
                 }
                 for s in subs
             },

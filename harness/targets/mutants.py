@@ -27,7 +27,9 @@ from harness.reference_app.db import InvoiceRow, SubscriptionRow, User
 from harness.reference_app.reply import Reply
 from harness.reference_app.webhooks import Event, field, text
 from harness.targets.mutants_upcoming import upcoming_mutants
-from harness.targets.schedule_mutants import ReadsScheduledPhase
+from harness.targets.schedule_mutants import SPECS as _SCHEDULE_SPECS
+
+from .discount_mutants import SPECS as _DISCOUNT_SPECS
 
 
 @dataclass(frozen=True)
@@ -361,9 +363,8 @@ MUTANTS: tuple[Mutant, ...] = (
         "three days early.",
         webhooks=_EndsTrialEarly,
     ),
-    Mutant("reads_scheduled_phase", "schedules", "Takes the price from the last phase of the "
-           "subscription's schedule, so a downgrade scheduled for the period end applies at once.",
-           webhooks=ReadsScheduledPhase),
+    *(Mutant(name, kind, what, webhooks=cls)
+      for name, kind, what, cls in (*_SCHEDULE_SPECS, *_DISCOUNT_SPECS)),
     Mutant(
         "portal_customer_from_request",
         "portal_auth",
@@ -371,12 +372,9 @@ MUTANTS: tuple[Mutant, ...] = (
         "another customer's billing.",
         portal=_CustomerFromRequest,
     ),
-    Mutant(
-        "portal_return_url_from_request",
-        "portal_auth",
-        "Takes the return_url from the request, an open redirect.",
-        portal=_ReturnUrlFromRequest,
-    ),
+    Mutant("portal_return_url_from_request", "portal_auth",
+           "Takes the return_url from the request, an open redirect.",
+           portal=_ReturnUrlFromRequest),
     Mutant(
         "portal_no_customer_check",
         "portal_errors",

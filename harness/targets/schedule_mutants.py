@@ -29,3 +29,8 @@ class ReadsScheduledPhase(WebhookProcessor):
             return row
         price = text(phases[-1], "items", 0, "price")
         return replace(row, stripe_price_id=price)
+
+
+SPECS = (("reads_scheduled_phase", "schedules", "Takes the price from the last phase of the "
+          "subscription's schedule, so a downgrade scheduled for the period end applies at once.",
+          ReadsScheduledPhase),)

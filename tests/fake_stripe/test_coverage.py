@@ -10,6 +10,7 @@ import stripe
 
 from harness.fake_stripe import FakeStripe, coverage
 from harness.fake_stripe.routes import ROUTES
+from harness.scenario.discounts import CouponSpec
 
 from .accounts import make_account
 
@@ -92,6 +93,19 @@ def _tour(v1: Any, customer: str, subscription: Any) -> None:
     v1.invoices.create_preview(params={"subscription": subscription.id})
     v1.invoices.mark_uncollectible(sub.latest_invoice)
     v1.invoices.void_invoice(sub.latest_invoice)
+    coupon = v1.coupons.create(params={"percent_off": 20, "duration": "forever"})
+    v1.coupons.retrieve(coupon.id)
+    v1.coupons.update(coupon.id, params={"name": "Twenty"})
+    v1.coupons.list()
+    promo = v1.promotion_codes.create(params={"promotion": {"type": "coupon",
+                                                            "coupon": coupon.id},
+                                              "code": "TWENTY"})
+    v1.promotion_codes.retrieve(promo.id)
+    v1.promotion_codes.update(promo.id, params={"metadata": {"k": "v"}})
+    v1.promotion_codes.list(params={"code": "TWENTY"})
+    v1.subscriptions.update(sub.id, params={"discounts": [{"promotion_code": promo.id}]})
+    v1.subscriptions.delete_discount(sub.id)
+    v1.coupons.delete(coupon.id)
     v1.subscriptions.cancel(sub.id)
     draft = v1.invoice_items.create(params={"customer": made.id, "amount": 100,
                                             "currency": "usd"})
@@ -154,6 +168,13 @@ def test_every_endpoint_in_coverage_answers_a_stripe_python_call() -> None:
     endive = FakeStripe(world)
     endive.stripe_client().v1.subscriptions.resume(subscription.id)
     requests += endive.requests
+    # A customer-level discount comes from the Dashboard (no API parameter sets one).
+    world, customer, _ = make_account()
+    world.discount_customer(customer, world.add_coupon(
+        CouponSpec(id="DASH10", percent_off=10, duration="forever")))
+    dashboard = FakeStripe(world)
+    dashboard.stripe_client().v1.customers.delete_discount(customer.id)
+    requests += dashboard.requests
     hit = set()
     for request in requests:
         route = next(r for r in ROUTES if r.match(request.method, request.path))

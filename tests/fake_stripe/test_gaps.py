@@ -13,10 +13,10 @@ from .accounts import make_account
 
 def test_an_unknown_route_is_a_gap_naming_the_method_and_path(account):
     with pytest.raises(stripe.InvalidRequestError, match="Unrecognized request URL"):
-        account.fake.stripe_client().v1.coupons.retrieve("co_welcome")
+        account.fake.stripe_client().v1.tax_rates.retrieve("txr_vat")
     (gap,) = account.fake.gaps
-    assert (gap.method, gap.path, gap.status) == ("GET", "/v1/coupons/co_welcome", 404)
-    assert "GET /v1/coupons/{coupon}" in gap.gap
+    assert (gap.method, gap.path, gap.status) == ("GET", "/v1/tax_rates/txr_vat", 404)
+    assert "GET /v1/tax_rates/{tax_rate}" in gap.gap
 
 
 def test_stripes_own_refusal_is_not_a_gap(account):

@@ -47,11 +47,11 @@ def test_an_unserved_stripe_request_is_a_harness_gap_not_an_app_crash(
     problems = [v for r in report["results"] for v in r["violations"]]
     assert [(v["check"], v["fault"]) for v in problems] == [
         ("harness.unserved_request", "harness")]
-    assert "GET /v1/coupons/co_welcome" in problems[0]["message"]
+    assert "GET /v1/tax_rates/txr_vat" in problems[0]["message"]
     assert "customer.subscription.created" in problems[0]["message"]
     assert report["faults"] == {"harness": 1}
     # the app's 500 is shown with the gap that caused it, not counted against the app
-    assert any("harness gap: GET /v1/coupons/co_welcome" in line
+    assert any("harness gap: GET /v1/tax_rates/txr_vat" in line
                for r in report["results"] for line in r["timeline"])
     no_leftovers()
 
@@ -74,7 +74,7 @@ def test_the_text_report_puts_harness_gaps_first_with_what_to_do(capsys, write_t
     gaps, failing = out.index("Harness gaps (1):"), out.index("Failing case:")
     assert gaps < failing
     assert "FakeStripe.add_route" in out[gaps:failing]
-    assert "GET /v1/coupons/co_welcome" in out[gaps:failing]
+    assert "GET /v1/tax_rates/txr_vat" in out[gaps:failing]
     assert "harness gap" in out.splitlines()[-1]
 
 

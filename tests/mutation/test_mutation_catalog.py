@@ -51,6 +51,8 @@ CAUGHT_BY: dict[str, tuple[str, str | tuple[str, ...] | None]] = {
     "ends_trial_on_trial_will_end": ("state.plan", None),
     "reads_scheduled_phase": ("state.plan", None),
     "renews_on_invoice_upcoming": ("state.current_period_end", None),
+    "keeps_ended_discount": ("state.coupon", None),
+    "reads_subscription_discount": ("state.coupon", None),
     "portal_customer_from_request": ("portal.wrong_customer", None),
     "portal_return_url_from_request": ("portal.return_url", None),
     "portal_no_customer_check": ("portal.no_customer", None),

@@ -60,6 +60,7 @@ def test_state_has_exactly_the_documented_keys(driver, fake_stripe):
         "collection_paused",
         "quantity",
         "cancellation_feedback",
+        "coupon",
     }
 
 

@@ -99,6 +99,27 @@ def _scheduled_downgrade(driver: Driver, fake_stripe):
     return driver.state(CUSTOMER)
 
 
+def _discount(coupon: str) -> dict[str, Any]:
+    # a clover discount, as the app fetches it with expand[]=discounts
+    return {"id": "di_1", "object": "discount", "customer": CUSTOMER, "end": None,
+            "source": {"coupon": coupon, "type": "coupon"}, "subscription": "sub_1"}
+
+
+def _discount_then_none(driver: Driver, fake_stripe):
+    sub = subscription("sub_1", CUSTOMER)
+    driver.deliver(event("customer.subscription.updated",
+                         fake_stripe.put({**sub, "discounts": [_discount("STAY50")]})))
+    with_coupon = driver.state(CUSTOMER)
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return with_coupon, driver.state(CUSTOMER)
+
+
+def _discounted(driver: Driver, fake_stripe):
+    sub = {**subscription("sub_1", CUSTOMER), "discounts": [_discount("WELCOME25")]}
+    driver.deliver(event("customer.subscription.updated", fake_stripe.put(sub)))
+    return driver.state(CUSTOMER)
+
+
 def _upcoming(driver: Driver, fake_stripe):
     sub = fake_stripe.put(subscription("sub_1", CUSTOMER))
     driver.deliver(event("customer.subscription.created", sub))
@@ -165,6 +186,8 @@ SCENARIOS: dict[str, Callable[[Driver, Any], Any]] = {
         d, s, "customer.subscription.trial_will_end", status="trialing"),
     "reads_scheduled_phase": _scheduled_downgrade,
     "renews_on_invoice_upcoming": _upcoming,
+    "keeps_ended_discount": _discount_then_none,
+    "reads_subscription_discount": _discounted,
     "portal_customer_from_request": _portal("u_alice", customer=OTHER_CUSTOMER),
     "portal_return_url_from_request": _portal("u_alice", return_url="https://evil.test/phish"),
     "portal_no_customer_check": _portal("u_carol"),

@@ -39,6 +39,7 @@ def test_subscription_created_records_the_subscription_and_the_plan(driver, fake
                 "collection_paused": False,
                 "quantity": 1,
                 "cancellation_feedback": None,
+                "coupon": None,
             }
         },
         "paid_invoices": [],

@@ -138,6 +138,6 @@ def test_bad_configurations_are_refused_naming_the_file_and_field(
 
 
 def test_an_unknown_builtin_name_lists_the_builtins() -> None:
-    with pytest.raises(ConfigError,
-                       match="built in: cancel_immediately, schedule_downgrades, standard"):
+    with pytest.raises(ConfigError, match="built in: cancel_immediately, promotion_codes, "
+                                          "retention_coupon, schedule_downgrades, standard"):
         load_portal_configuration("fancy")

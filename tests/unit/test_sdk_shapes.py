@@ -18,6 +18,7 @@ from stripe._object_classes import get_object_class
 
 from harness.render import render, render_event
 from harness.scenario.catalog import default_catalog
+from harness.scenario.discounts import CouponSpec, PromotionCodeSpec
 from harness.scenario.files import list_scenarios
 from harness.sim import World
 from harness.sim.simulator import Simulator
@@ -42,6 +43,9 @@ CLASSES = {
     "Charge": stripe.Charge,
     "InvoicePayment": stripe.InvoicePayment,
     "SubscriptionSchedule": stripe.SubscriptionSchedule,
+    "Discount": stripe.Discount,
+    "Coupon": stripe.Coupon,
+    "PromotionCode": stripe.PromotionCode,
     "Event": stripe.Event,
 }
 
@@ -110,7 +114,8 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
                  "payment_method": "PaymentMethod", "setup_intent": "SetupIntent",
                  "checkout.session": "checkout.Session", "payment_intent": "PaymentIntent",
                  "charge": "Charge", "invoice_payment": "InvoicePayment",
-                 "subscription_schedule": "SubscriptionSchedule"}
+                 "subscription_schedule": "SubscriptionSchedule",
+                 "discount": "Discount"}
     for scenario in list_scenarios():
         for mode in ("classic", "flexible"):
             sim = Simulator(scenario, PINNED_VERSION, catalog, billing_mode=mode, seed=5)
@@ -130,6 +135,12 @@ def rendered() -> dict[str, list[dict[str, Any]]]:
         session = w.create_portal_session(cust.id, return_url="https://app.example.test/",
                                           configuration="bpc_test", flow=flow)
         out["billing_portal.Session"].append(render(session, PINNED_VERSION, catalog))
+    for coupon in (CouponSpec(id="TENOFF", amount_off=1000, duration="forever"),
+                   CouponSpec(id="HALF", percent_off=50, duration="repeating",
+                              duration_in_months=3)):
+        out["Coupon"].append(render(w.add_coupon(coupon), PINNED_VERSION, catalog))
+    promo = w.add_promotion_code(PromotionCodeSpec(code="HALFOFF", coupon="HALF"))
+    out["PromotionCode"].append(render(promo, PINNED_VERSION, catalog))
     return out
 
 

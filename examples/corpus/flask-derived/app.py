@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY, email TEXT, customer_id TEXT UNIQUE, plan TEXT DEFAULT 'free');
 CREATE TABLE IF NOT EXISTS subscriptions (
   id TEXT PRIMARY KEY, user_id TEXT, status TEXT, plan TEXT, price TEXT,
-  renews_at TEXT, is_canceling INTEGER, is_paused INTEGER);
+  renews_at TEXT, is_canceling INTEGER, is_paused INTEGER, coupon TEXT);
 CREATE TABLE IF NOT EXISTS payments (invoice_id TEXT PRIMARY KEY, user_id TEXT, amount INTEGER);
 """
 
@@ -86,9 +86,11 @@ def sync_customer(customer_id: str) -> None:
             price = sub["items"]["data"][0]["price"]["id"]
             ending = sub.status in LIVE and (sub.cancel_at_period_end or bool(sub.cancel_at))
             renews = dt.datetime.fromtimestamp(sub.current_period_end, dt.UTC).isoformat()
-            db.execute("INSERT OR REPLACE INTO subscriptions VALUES (?,?,?,?,?,?,?,?)",
+            discount = sub["discount"]  # the app's pinned version (2024-06-20) still has it
+            db.execute("INSERT OR REPLACE INTO subscriptions VALUES (?,?,?,?,?,?,?,?,?)",
                        (sub.id, user["id"], sub.status, PRICE_TO_PLAN.get(price), price,
-                        renews, ending, sub.status in LIVE and bool(sub.pause_collection)))
+                        renews, ending, sub.status in LIVE and bool(sub.pause_collection),
+                        discount.coupon.id if discount else None))
         for invoice in invoices:
             db.execute("INSERT OR IGNORE INTO payments VALUES (?,?,?)",
                        (invoice.id, user["id"], invoice.amount_paid))
@@ -164,6 +166,7 @@ if os.environ.get("FLASK_ENV") != "production":
                 {"id": s["id"], "status": s["status"], "price_id": s["price"],
                  "current_period_end": s["renews_at"],
                  "cancel_at_period_end": bool(s["is_canceling"]),
-                 "collection_paused": bool(s["is_paused"])} for s in subs],
+                 "collection_paused": bool(s["is_paused"]), "coupon": s["coupon"]}
+                for s in subs],
             "paid_invoices": [p["invoice_id"] for p in paid],
         }

@@ -52,7 +52,8 @@ CREATE TABLE IF NOT EXISTS stripe_subscriptions (
     id TEXT PRIMARY KEY, customer TEXT NOT NULL, status TEXT NOT NULL, price_id TEXT,
     current_period_start INTEGER, current_period_end INTEGER,
     cancel_at_period_end BOOLEAN NOT NULL, cancel_at INTEGER, canceled_at INTEGER,
-    ended_at INTEGER, pause_collection TEXT, created INTEGER, synced_at REAL
+    ended_at INTEGER, pause_collection TEXT, created INTEGER, synced_at REAL,
+    discount_coupon TEXT
 );
 CREATE TABLE IF NOT EXISTS stripe_invoices (
     id TEXT PRIMARY KEY, customer TEXT NOT NULL, status TEXT, amount_paid INTEGER,
@@ -84,19 +85,22 @@ def upsert_subscription(conn: sqlite3.Connection, sub: stripe.Subscription) -> N
     sub = sub.to_dict()  # a StripeObject is not a dict; its to_dict() is, recursively
     item = sub["items"]["data"][0]
     pause = sub.get("pause_collection")
+    discounts = sub.get("discounts") or []  # fetched with expand[]=discounts
+    coupon = discounts[0]["source"]["coupon"] if discounts else None  # clover and later
     conn.execute(
-        """INSERT INTO stripe_subscriptions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)
+        """INSERT INTO stripe_subscriptions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
            ON CONFLICT(id) DO UPDATE SET status=excluded.status, price_id=excluded.price_id,
              current_period_start=excluded.current_period_start,
              current_period_end=excluded.current_period_end,
              cancel_at_period_end=excluded.cancel_at_period_end, cancel_at=excluded.cancel_at,
              canceled_at=excluded.canceled_at, ended_at=excluded.ended_at,
-             pause_collection=excluded.pause_collection, synced_at=excluded.synced_at""",
+             pause_collection=excluded.pause_collection, synced_at=excluded.synced_at,
+             discount_coupon=excluded.discount_coupon""",
         (sub["id"], sub["customer"], sub["status"], item["price"]["id"],
          item.get("current_period_start"), item.get("current_period_end"),
          sub["cancel_at_period_end"], sub.get("cancel_at"), sub.get("canceled_at"),
          sub.get("ended_at"), json.dumps(pause) if pause else None, sub["created"],
-         time.time()))
+         time.time(), coupon))
     refresh_plan(conn, sub["customer"])
 
 
@@ -123,7 +127,8 @@ def handle_event(event: stripe.Event) -> None:
     obj = event.data.object.to_dict()
     # Fetch first, outside the transaction: the API's answer is newer than any snapshot.
     if event.type.startswith("customer.subscription."):
-        fresh, apply = client.v1.subscriptions.retrieve(obj["id"]), upsert_subscription
+        fresh = client.v1.subscriptions.retrieve(obj["id"], {"expand": ["discounts"]})
+        apply = upsert_subscription
     elif event.type.startswith("invoice.") and obj.get("id"):
         fresh, apply = client.v1.invoices.retrieve(obj["id"]), upsert_invoice
     else:

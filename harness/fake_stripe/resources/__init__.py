@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import (
     catalog,
     checkout,
+    coupons,
     customers,
     events,
     invoices,
@@ -20,6 +21,7 @@ from . import (
 
 ROUTES = (*customers.ROUTES, *catalog.ROUTES, *checkout.ROUTES, *subscriptions.ROUTES,
           *invoices.ROUTES, *payments.ROUTES, *refunds.ROUTES, *events.ROUTES,
-          *schedules.ROUTES)
+          *schedules.ROUTES,
+          *coupons.ROUTES)
 
 __all__ = ["ROUTES"]

@@ -15,6 +15,7 @@ from .. import errors, portal
 from ..handlers import INCLUDABLE, Call, as_array, as_int, as_string
 from ..routes import Route
 from .answers import answer, customer_param, get, listing, metadata, prices, world_errors
+from .coupons import checkout_discounts
 
 LIST = {"limit", "starting_after", "ending_before"}
 MODES = ("payment", "setup", "subscription")
@@ -71,6 +72,7 @@ def create_session(call: Call) -> dict[str, Any]:
     email = p.get("customer_email")
     if customer and email is None:
         email = call.world.customers[customer].email
+    discounts = checkout_discounts(call)  # applied when the session is paid
     with world_errors():
         session = api_writes.create_checkout_session(
             call.world, customer=customer, customer_email=email, line_items=items, mode=mode,
@@ -79,6 +81,7 @@ def create_session(call: Call) -> dict[str, Any]:
             metadata=metadata(p.get("metadata")),
             customer_creation=None if customer else p.get("customer_creation", "if_required"),
             **session_options(call, mode, customer))
+    session.discounts = discounts
     return answer(call, session)
 
 
@@ -226,7 +229,7 @@ ROUTES = (
               honours={"mode", "customer", "customer_email", "line_items", "success_url",
                        "cancel_url", "client_reference_id", "metadata", "customer_creation",
                        "ui_mode", "subscription_data", "customer_update",
-                       "billing_address_collection", "locale"}),
+                       "billing_address_collection", "locale", "discounts"}),
     Route.sdk("GET", "/v1/checkout/sessions", list_sessions,
               honours=LIST | {"customer", "status", "subscription"}),
     Route.sdk("GET", "/v1/checkout/sessions/{session}", retrieve_session),

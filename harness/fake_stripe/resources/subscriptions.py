@@ -23,6 +23,7 @@ from .answers import (
     searching,
     world_errors,
 )
+from .coupons import apply_discounts, discounts_param
 
 LIST = {"limit", "starting_after", "ending_before"}
 BEHAVIORS = ("allow_incomplete", "default_incomplete", "error_if_incomplete",
@@ -67,7 +68,8 @@ def create(call: Call) -> dict[str, Any]:
     with world_errors():
         sub = api_writes.create_subscription(
             call.world, customer, items, default_payment_method=_payment_method(call),
-            payment_behavior=behavior, metadata=metadata(p.get("metadata")))
+            payment_behavior=behavior, metadata=metadata(p.get("metadata")),
+            discount=discounts_param(call))
     return answer(call, sub)
 
 
@@ -109,6 +111,7 @@ def update(call: Call) -> dict[str, Any]:
             changes["default_payment_method"] = _payment_method(call)
         if changes:
             api_writes.update(world, sub, "customer.subscription.updated", changes)
+    apply_discounts(call, sub)
     return answer(call, sub)
 
 
@@ -210,7 +213,7 @@ def proration_of(p: dict[str, Any], prefix: str) -> dict[str, Any]:
 ROUTES = (
     Route.sdk("POST", "/v1/subscriptions", create, stateful=True,
               honours={"customer", "items", "default_payment_method", "payment_behavior",
-                       "metadata"}),
+                       "metadata", "discounts"}),
     Route.sdk("GET", "/v1/subscriptions", list_subscriptions,
               honours=LIST | {"customer", "price", "status"}),
     Route.sdk("GET", "/v1/subscriptions/search", search, honours={"query", "limit", "page"}),
@@ -218,7 +221,7 @@ ROUTES = (
               lambda call: answer(call, _sub(call))),
     Route.sdk("POST", "/v1/subscriptions/{subscription_exposed_id}", update, stateful=True,
               honours={"items", "proration_behavior", "proration_date", "cancel_at_period_end",
-                       "pause_collection", "metadata", "default_payment_method"}),
+                       "pause_collection", "metadata", "default_payment_method", "discounts"}),
     Route.sdk("DELETE", "/v1/subscriptions/{subscription_exposed_id}", cancel, stateful=True,
               honours={"cancellation_details"}),
     Route.sdk("POST", "/v1/subscriptions/{subscription}/resume", resume, stateful=True,

@@ -57,7 +57,7 @@ class Handler(BaseHTTPRequestHandler):
             print(f"fatal: cannot handle {event['id']}", flush=True)
             os._exit(3)
         if MODE in ("gap", "stripe_404") and event["type"] == "customer.subscription.created":
-            path = "/v1/coupons/co_welcome" if MODE == "gap" else "/v1/subscriptions/sub_gone"
+            path = "/v1/tax_rates/txr_vat" if MODE == "gap" else "/v1/subscriptions/sub_gone"
             try:
                 stripe_get(path)
             except urllib.error.HTTPError as exc:
