@@ -8,11 +8,10 @@ replay commands (the example, encoded like hypothesis's blob, and the campaign).
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import time
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +22,7 @@ from ..run import Case, Runner
 from ..scenario.files import Scenario, step_name
 from ..versions import DEFAULT_VERSIONS, check_version
 from . import strategies
+from .constants import without_local_constants
 
 MAX_TIMELINE = 16  # delivery attempts shown; the rest are summed up in one line
 MAX_PER_CHECK = 2  # violations shown per check
@@ -216,7 +216,7 @@ class Campaign:
         test = hypothesis.seed(self.seed)(test)
         started = time.perf_counter()
         try:
-            with _without_local_constants():
+            with without_local_constants():
                 test()
         except (_Failed, hypothesis.errors.Flaky) as exc:
             # hypothesis replays the shrunk example last, so the last failure is the minimal one;
@@ -244,29 +244,6 @@ class Campaign:
             report.case, report.failure, report.reproduce = case, result, blob
             result.replay = f"{self.command} --reproduce {blob}"
         return report
-
-
-@contextlib.contextmanager
-def _without_local_constants() -> Iterator[None]:
-    """Hypothesis also draws values from the constants of the local modules loaded so far
-    (hypothesis.internal.conjecture.providers), so which modules a program happens to have
-    imported (a test suite's, a notebook's) would change the examples a seed gives. A campaign
-    draws from none of them: a seed means one campaign from the CLI, pytest or a notebook.
-    Should a hypothesis release move that function, the campaign runs unpinned."""
-    try:
-        from hypothesis.internal.conjecture import providers
-
-        original, empty = providers._get_local_constants, providers.Constants()
-    except (ImportError, AttributeError):  # pragma: no cover - another hypothesis layout
-        yield
-        return
-    providers._get_local_constants = lambda: empty
-    providers.CONSTANTS_CACHE.cache.clear()
-    try:
-        yield
-    finally:
-        providers._get_local_constants = original
-        providers.CONSTANTS_CACHE.cache.clear()
 
 
 def fuzz(runner: Runner, *, examples: int = 100, seed: int = 0,
