@@ -11,7 +11,7 @@ about the id; FIDELITY.md records the defaults and what is inferred.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .billing import next_period_end
 from .lines import line_description
@@ -52,6 +52,15 @@ class UpcomingVerbs:
         at = end - days * 86400
         return at if at >= sub.current_period_start else None
 
+    def _phase_at_renewal(self: World, sub: Subscription) -> Any:
+        """The schedule phase that starts when the current period ends (a one-item
+        subscription's scheduled downgrade), or None."""
+        sched = self.subscription_schedules.get(sub.schedule) if sub.schedule else None
+        if sched is None or not sched.live:
+            return None
+        return next((ph for ph in sched.phases[sched.current + 1:]
+                     if ph.start_date == sub.current_period_end), None)
+
     def _send_upcoming(self: World, sub: Subscription) -> None:
         """What the renewal invoice will hold: a line per item for the next period and the
         pending invoice items (prorations); its own period is the current one, as the renewal
@@ -59,16 +68,20 @@ class UpcomingVerbs:
         self.upcoming_sent[sub.id] = sub.current_period_end
         cust = self.customer(sub.customer)
         lines: list[InvoiceLine] = []
+        phase = self._phase_at_renewal(sub)
         for item in sub.items:
-            price = self.catalog.price(item.price)
+            # a schedule's phase starting at the renewal decides what it bills
+            price_id, quantity = (phase.price, phase.quantity) if phase else (item.price,
+                                                                             item.quantity)
+            price = self.catalog.price(price_id)
             end = next_period_end(sub.billing_cycle_anchor, item.current_period_end,
                                   price.interval, price.interval_count)
             lines.append(InvoiceLine(
-                id=self.ids.new("il_tmp"), amount=price.unit_amount * item.quantity,
-                description=line_description(item.quantity, price,
+                id=self.ids.new("il_tmp"), amount=price.unit_amount * quantity,
+                description=line_description(quantity, price,
                                              self.catalog.products[price.product]),
-                period_start=item.current_period_end, period_end=end, price=item.price,
-                quantity=item.quantity, proration=False, subscription=sub.id,
+                period_start=item.current_period_end, period_end=end, price=price_id,
+                quantity=quantity, proration=False, subscription=sub.id,
                 subscription_item=item.id))
         for ii in self.invoice_items.values():
             if ii.subscription == sub.id and ii.invoice is None:

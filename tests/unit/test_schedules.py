@@ -63,6 +63,12 @@ def test_the_renewal_enters_the_next_phase_and_bills_the_new_price() -> None:
     sched = w.subscription_schedules[sub.schedule]
     end = sub.current_period_end
     n = len(w.events)
+    w.advance_to(end - 1)
+    # invoice.upcoming previews what the renewal will bill: the scheduled phase's price
+    assert types_since(w, n) == ["invoice.upcoming"]
+    assert [line.price for line in w.events[n].object.lines] == ["price_basic_monthly"]
+    assert w.events[n].object.total == 900
+    n = len(w.events)
     w.advance_to(end)
     assert types_since(w, n) == ["invoice.created", "customer.subscription.updated",
                                  "subscription_schedule.updated"]
@@ -88,6 +94,7 @@ def test_the_schedule_warns_a_week_ahead_then_is_released_at_its_end() -> None:
     n = len(w.events)
     w.advance_to(last_end - EXPIRING_NOTICE)
     assert types_since(w, n) == ["subscription_schedule.expiring"]
+    w.advance_to(last_end - 1)  # past the renewal's invoice.upcoming
     n = len(w.events)
     w.advance_to(last_end)
     assert types_since(w, n) == [
