@@ -116,3 +116,13 @@ def test_fuzz_and_replay_play_at_an_app_from_its_target_file(capsys, tmp_path):
                  str(cassette)])
     assert code == 0
     assert json.loads(capsys.readouterr().out)["target"] == "python-app"
+
+
+def test_a_campaign_that_draws_one_example_twice_does_not_fail_a_correct_app(capsys):
+    """At seed 0 hypothesis draws one flow twice (examples 52 and 53); the app, kept between
+    examples without a reset, already holds the first run's objects, so the repeat plays
+    under fresh ids instead of failing a correct app."""
+    config = str(EXAMPLES / "reference-app" / "harness.toml")
+    code = main(["fuzz", "--config", config, "--examples", "60", "--seed", "0", "--json"])
+    report = json.loads(capsys.readouterr().out)
+    assert (code, report["ok"], report["examples"]) == (0, True, 60), report.get("results")
