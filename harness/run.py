@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .checks.faults import HARNESS, request_marker, requests_since
-from .checks.invariants import Violation, compare_state
+from .checks.faults import request_marker, requests_since
+from .checks.invariants import Violation, compare_state, gap_line, unserved_violation
 from .checks.report import CaseResult, CheckpointResult, RunReport
 from .delivery.plan import MAX_ATTEMPTS, RETRY_DELAYS, Attempt, Planned, Schedule, plan
 from .delivery.signing import DEFAULT_WEBHOOK_SECRET, sign_payload, tampered_deliveries
@@ -361,18 +361,12 @@ def _api_trouble(requests: Sequence[Any]) -> tuple[tuple[str, ...], tuple[str, .
     gaps: list[str] = []
     for r in requests:
         if r.gap is not None:
-            gaps.append(_gap_line(r))
+            gaps.append(gap_line(r))
         elif r.status >= 400:
             err = r.error or {}
             why = err.get("code") or err.get("message", "")[:80]
             errors.append(f"{r.method} {r.path} -> {r.status} {why}".rstrip())
     return tuple(errors), tuple(gaps)
-
-
-def _gap_line(r: Any) -> str:
-    """One unserved request: method, path, parameters and why the harness could not serve it."""
-    params = f" with {r.params}" if r.params else ""
-    return f"{r.method} {r.path}{params} ({r.gap}; answered {r.status})"
 
 
 def _with_gaps(violations: list[Violation], timeline: list[Attempt],
@@ -385,9 +379,7 @@ def _with_gaps(violations: list[Violation], timeline: list[Attempt],
     def gap(line: str, during: str, answered: Any) -> None:
         if line not in seen:
             seen.add(line)
-            out.append(Violation("harness.unserved_request", f"the app sent {line} {during}",
-                                 None, None, "a request the fake Stripe API serves", answered,
-                                 HARNESS))
+            out.append(unserved_violation(line, during, answered))
 
     for a in timeline:
         for line in a.gaps:
@@ -395,6 +387,6 @@ def _with_gaps(violations: list[Violation], timeline: list[Attempt],
                       f"{a.status}", a.status)
     for r in requests:
         if r.gap is not None:
-            gap(_gap_line(r), "outside a webhook delivery (seed, state or portal route)",
+            gap(gap_line(r), "outside a webhook delivery (seed, state or portal route)",
                 r.status)
     return out + violations

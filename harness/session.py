@@ -304,13 +304,10 @@ def _blame_startup_gaps(report: RunReport, startup: list[Any]) -> None:
     harness gaps too, shown on the first case, since what followed may rest on them."""
     if not startup or not report.results:
         return
-    from .checks.faults import HARNESS
-    from .checks.invariants import Violation
-    from .run import _gap_line
+    from .checks.invariants import gap_line, unserved_violation
 
     first = report.results[0]
     first.violations[:0] = [
-        Violation("harness.unserved_request", f"the app sent {_gap_line(r)} while it started, "
-                  "before the first case", None, None, "a request the fake Stripe API serves",
-                  r.status, HARNESS) for r in startup]
+        unserved_violation(gap_line(r), "while it started, before the first case", r.status)
+        for r in startup]
     first.ok = False

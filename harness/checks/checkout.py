@@ -25,10 +25,9 @@ Checks (each a `Violation`, once per step):
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..sim.app_checkout import CARD_NUMBERS, complete_session
-from ..targets.checkout_route import asks_for, post_checkout, visit_success_url
+from ..targets.checkout_route import asks_for, origin, post_checkout, visit_success_url
 from .invariants import DEFECTS, Violation
 
 DEFECTS.update({
@@ -52,7 +51,7 @@ class AppCheckout:
         self.fake = fake
         self.catalog = catalog
         self.cards = target.spec.checkout.cards
-        self.app_host = _host(target.checkout_url)
+        self.app_host = origin(target.checkout_url)
         self.check_anonymous = check_anonymous
         self.violations: list[Violation] = []
 
@@ -142,9 +141,9 @@ class AppCheckout:
                        [price_id], prices)
         for key in ("success_url", "cancel_url"):
             url = getattr(session, key)
-            if url is not None and _host(url) != self.app_host:
+            if url is not None and origin(url) != self.app_host:
                 self._fail("checkout.return_url", f"session {session.id} {key} {url} leaves "
-                           f"the app's host ({self.app_host})", self.app_host, _host(url))
+                           f"the app's host ({self.app_host})", self.app_host, origin(url))
 
     def _check_choice(self, session: Any, quantity: int, trial_days: int | None,
                       now: int) -> bool:
@@ -194,8 +193,3 @@ def unreproducible_checkouts(scenario: Any, spec: Any = None) -> str | None:
                     + ("{trial_days}" if trial else "{quantity}" if seats else "card")
                     + ")")
     return None
-
-
-def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from .faults import APP
+from .faults import APP, HARNESS
 from .state_semantics import (
     ALIASES,
     ANY,
@@ -93,6 +93,18 @@ class Violation:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "defect": self.defect}
+
+
+def gap_line(r: Any) -> str:
+    """One unserved request: method, path, parameters and why the harness could not serve it."""
+    params = f" with {r.params}" if r.params else ""
+    return f"{r.method} {r.path}{params} ({r.gap}; answered {r.status})"
+
+
+def unserved_violation(line: str, during: str, answered: Any) -> Violation:
+    """A harness gap: the request (`gap_line`) and what the app was doing when it sent it."""
+    return Violation("harness.unserved_request", f"the app sent {line} {during}", None, None,
+                     "a request the fake Stripe API serves", answered, HARNESS)
 
 
 _SUB_FIELDS = tuple(c.name for c in SUBSCRIPTION_COLUMNS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from .http import fill
 from .inprocess import PortalAnswer
@@ -38,7 +39,7 @@ def visit_success_url(target: Any, user_id: str, session: Any) -> PortalAnswer |
     on that page (retrieving the session) rather than, or as well as, from webhooks. Only an
     address on the app's own host is visited; None when there is none."""
     url = getattr(session, "success_url", None)
-    if not url or _host(url) != _host(target.checkout_url):
+    if not url or origin(url) != origin(target.checkout_url):
         return None
     spec = target.spec.checkout
     values = {**target.values, "user_id": user_id}
@@ -48,8 +49,7 @@ def visit_success_url(target: Any, user_id: str, session: Any) -> PortalAnswer |
     return PortalAnswer(r.status_code, r.headers.get("location"), r.text[:2000])
 
 
-def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
+def origin(url: str) -> str:
+    """scheme://host[:port] of a url: what "on the app's own host" compares."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
